@@ -1,0 +1,53 @@
+# keelson: the commands the README shows.
+#
+#   make run     start keelson on the embedded store (prints the kubeconfig)
+#   make test    lint + every test (what CI runs, after `make deps`)
+#   make bench   storage (and later API) benchmarks, printed as numbers and ratios
+#   make deps    install what a fresh Debian machine lacks
+
+SHELL := /bin/bash
+CARGO ?= cargo
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DATA_DIR ?= $(CURDIR)/.keelson
+
+# Debian packages the build and the tests need: etcd for the etcd backend's
+# tests and benchmarks; protoc and the well-known protos for etcd-client's
+# build script.
+DEB_PACKAGES := etcd-server etcd-client protobuf-compiler libprotobuf-dev
+
+.PHONY: run test lint fmt bench deps build
+
+build:
+	$(CARGO) build --release --locked
+
+run: build
+	./target/release/keelson up --data-dir $(DATA_DIR)
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+test: lint
+	$(CARGO) nextest run --locked --all-targets --profile ci
+	$(CARGO) test --locked --doc
+
+fmt:
+	$(CARGO) fmt --all
+
+bench:
+	$(CARGO) bench --locked --bench storage
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update && \
+	  if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	    printf '#!/bin/sh\nexit 101\n' | $(SUDO) tee /usr/sbin/policy-rc.d >/dev/null && $(SUDO) chmod +x /usr/sbin/policy-rc.d && trap '$(SUDO) rm -f /usr/sbin/policy-rc.d' EXIT; \
+	  fi; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $$missing; \
+	fi
+	@$(CARGO) nextest --version >/dev/null 2>&1 || $(CARGO) install --locked cargo-nextest
+	@etcd --version | head -1

@@ -1,0 +1,2 @@
+//! Certificate authority and certificate minting for serving and client
+//! identities. Not built yet.

@@ -1,0 +1,11 @@
+//! Helpers for tests and benchmarks: real components on loopback, never
+//! mocks. Kept in the library so integration tests, benchmarks and later
+//! end-to-end harnesses share one implementation.
+
+pub mod etcd;
+pub mod ports;
+pub mod poll;
+
+pub use etcd::EtcdServer;
+pub use poll::poll_until;
+pub use ports::free_loopback_port;
