@@ -71,7 +71,10 @@ mod tests {
 
     #[test]
     fn prefix_end_increments_last_byte() {
-        assert_eq!(prefix_end(b"/registry/pods/"), Some(b"/registry/pods0".to_vec()));
+        assert_eq!(
+            prefix_end(b"/registry/pods/"),
+            Some(b"/registry/pods0".to_vec())
+        );
         assert_eq!(prefix_end(b"a\xff"), Some(b"b".to_vec()));
         assert_eq!(prefix_end(b"\xff\xff"), None);
     }
@@ -79,12 +82,21 @@ mod tests {
     #[test]
     fn bad_keys_are_typed_errors() {
         assert!(matches!(validate_key(""), Err(StorageError::InvalidKey(_))));
-        assert!(matches!(validate_key("a\0b"), Err(StorageError::InvalidKey(_))));
+        assert!(matches!(
+            validate_key("a\0b"),
+            Err(StorageError::InvalidKey(_))
+        ));
         let long = "k".repeat(MAX_KEY_BYTES + 1);
-        assert!(matches!(validate_key(&long), Err(StorageError::InvalidKey(_))));
+        assert!(matches!(
+            validate_key(&long),
+            Err(StorageError::InvalidKey(_))
+        ));
         assert!(validate_key("/registry/pods/default/p").is_ok());
         let big = vec![0u8; MAX_VALUE_BYTES + 1];
-        assert!(matches!(validate_value(&big), Err(StorageError::ValueTooLarge { .. })));
+        assert!(matches!(
+            validate_value(&big),
+            Err(StorageError::ValueTooLarge { .. })
+        ));
     }
 
     #[test]

@@ -54,7 +54,10 @@ pub struct ListResult {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WatchEvent {
     /// `kv` was created or updated; `prev` is the value it replaced.
-    Put { kv: KeyValue, prev: Option<KeyValue> },
+    Put {
+        kv: KeyValue,
+        prev: Option<KeyValue>,
+    },
     /// `prev` (the last value) was deleted at `revision`.
     Delete { prev: KeyValue, revision: Revision },
     /// Every change up to `revision` under the watched prefix has been
@@ -133,6 +136,8 @@ impl Stream for WatchStream {
 
 impl std::fmt::Debug for WatchStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WatchStream").field("ended", &self.ended).finish()
+        f.debug_struct("WatchStream")
+            .field("ended", &self.ended)
+            .finish()
     }
 }

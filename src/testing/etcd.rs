@@ -101,7 +101,10 @@ impl EtcdServer {
             .arg("--max-request-bytes=8388608")
             .arg("--quota-backend-bytes=8589934592")
             .arg("--log-level=warn")
-            .env("ETCD_UNSUPPORTED_ARCH", std::env::consts::ARCH.replace("aarch64", "arm64"))
+            .env(
+                "ETCD_UNSUPPORTED_ARCH",
+                std::env::consts::ARCH.replace("aarch64", "arm64"),
+            )
             .stdin(Stdio::null())
             .stdout(log.try_clone().map_err(|e| e.to_string())?)
             .stderr(log)

@@ -3,8 +3,8 @@
 //! end-to-end harnesses share one implementation.
 
 pub mod etcd;
-pub mod ports;
 pub mod poll;
+pub mod ports;
 
 pub use etcd::EtcdServer;
 pub use poll::poll_until;

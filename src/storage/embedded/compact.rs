@@ -58,5 +58,9 @@ pub fn step(txn: &WriteTransaction, from: Revision, target: Revision) -> Storage
         }
         log.remove(*revision).map_err(internal)?;
     }
-    Ok(if rows.len() < CHUNK_ROWS { target } else { last + 1 })
+    Ok(if rows.len() < CHUNK_ROWS {
+        target
+    } else {
+        last + 1
+    })
 }

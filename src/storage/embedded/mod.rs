@@ -51,9 +51,8 @@ impl EmbeddedStorage {
     /// Opens (or creates) the store in `data_dir`.
     pub fn open(data_dir: impl AsRef<Path>) -> StorageResult<EmbeddedStorage> {
         let data_dir = data_dir.as_ref();
-        std::fs::create_dir_all(data_dir).map_err(|e| {
-            StorageError::Internal(format!("creating {}: {e}", data_dir.display()))
-        })?;
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| StorageError::Internal(format!("creating {}: {e}", data_dir.display())))?;
         let path = data_dir.join(DB_FILE);
         let db = Database::create(&path)
             .map_err(|e| StorageError::Internal(format!("opening {}: {e}", path.display())))?;
@@ -115,7 +114,9 @@ impl EmbeddedStorage {
 }
 
 fn unexpected(outcome: &str) -> StorageError {
-    StorageError::Internal(format!("the store writer answered with an unexpected {outcome}"))
+    StorageError::Internal(format!(
+        "the store writer answered with an unexpected {outcome}"
+    ))
 }
 
 #[async_trait]
@@ -133,7 +134,8 @@ impl Storage for EmbeddedStorage {
     async fn list(&self, prefix: &str, options: ListOptions) -> StorageResult<ListResult> {
         validate_prefix(prefix)?;
         let prefix = prefix.to_owned();
-        self.read(move |txn| read::list(txn, &prefix, &options)).await
+        self.read(move |txn| read::list(txn, &prefix, &options))
+            .await
     }
 
     async fn count(&self, prefix: &str) -> StorageResult<u64> {

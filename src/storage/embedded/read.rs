@@ -15,7 +15,11 @@ use crate::storage::{
 pub fn revisions(txn: &ReadTransaction) -> StorageResult<(Revision, Revision)> {
     let meta = txn.open_table(META).map_err(internal)?;
     let read = |name: &str| -> StorageResult<Revision> {
-        Ok(meta.get(name).map_err(internal)?.map(|v| v.value()).unwrap_or(0))
+        Ok(meta
+            .get(name)
+            .map_err(internal)?
+            .map(|v| v.value())
+            .unwrap_or(0))
     };
     Ok((read(META_REVISION)?, read(META_COMPACTED)?))
 }
@@ -36,20 +40,30 @@ pub fn record_at(
 pub fn get(txn: &ReadTransaction, key: &str) -> StorageResult<(Option<KeyValue>, Revision)> {
     let (current, _) = revisions(txn)?;
     let latest = txn.open_table(LATEST).map_err(internal)?;
-    let Some(mod_revision) = latest.get(key.as_bytes()).map_err(internal)?.map(|v| v.value())
+    let Some(mod_revision) = latest
+        .get(key.as_bytes())
+        .map_err(internal)?
+        .map(|v| v.value())
     else {
         return Ok((None, current));
     };
     let record = record_at(txn, key.as_bytes(), mod_revision)?
         .ok_or_else(|| StorageError::Internal(format!("latest version of {key:?} is missing")))?;
-    Ok((Some(record.into_key_value(key.as_bytes(), mod_revision)?), current))
+    Ok((
+        Some(record.into_key_value(key.as_bytes(), mod_revision)?),
+        current,
+    ))
 }
 
 fn range_bounds(prefix: &str, start: &str) -> (Vec<u8>, Option<Vec<u8>>) {
     (start.as_bytes().to_vec(), prefix_end(prefix.as_bytes()))
 }
 
-pub fn list(txn: &ReadTransaction, prefix: &str, options: &ListOptions) -> StorageResult<ListResult> {
+pub fn list(
+    txn: &ReadTransaction,
+    prefix: &str,
+    options: &ListOptions,
+) -> StorageResult<ListResult> {
     let (current, compacted) = revisions(txn)?;
     let start = list_start(prefix, options.start_key.as_deref())?;
     let at = match options.revision {
@@ -68,7 +82,11 @@ pub fn list(txn: &ReadTransaction, prefix: &str, options: &ListOptions) -> Stora
         }
         r => r,
     };
-    let limit = if options.limit == 0 { usize::MAX } else { options.limit };
+    let limit = if options.limit == 0 {
+        usize::MAX
+    } else {
+        options.limit
+    };
     let (from, to) = range_bounds(prefix, start);
     let (items, remaining) = if at == current {
         list_latest(txn, &from, to.as_deref(), limit)?
@@ -132,8 +150,8 @@ fn list_at(
     // The candidate for the key being scanned: (key, revision, record bytes).
     let mut candidate: Option<(Vec<u8>, Revision, Vec<u8>)> = None;
     let settle = |candidate: Option<(Vec<u8>, Revision, Vec<u8>)>,
-                      items: &mut Vec<KeyValue>,
-                      remaining: &mut u64|
+                  items: &mut Vec<KeyValue>,
+                  remaining: &mut u64|
      -> StorageResult<()> {
         if let Some((key, revision, bytes)) = candidate {
             let record = Record::decode(&bytes)?;
@@ -203,7 +221,11 @@ pub fn events_between(
     let log = txn.open_table(LOG).map_err(internal)?;
     let mut events = Vec::new();
     let mut scanned = after;
-    for entry in log.range((after + 1)..=up_to).map_err(internal)?.take(max_rows) {
+    for entry in log
+        .range((after + 1)..=up_to)
+        .map_err(internal)?
+        .take(max_rows)
+    {
         let (revision, key) = entry.map_err(internal)?;
         let (revision, key) = (revision.value(), key.value());
         scanned = revision;

@@ -71,7 +71,11 @@ impl Record {
     }
 
     /// This record as the [`KeyValue`] it was at `mod_revision`.
-    pub fn into_key_value(self, key: &[u8], mod_revision: Revision) -> Result<KeyValue, StorageError> {
+    pub fn into_key_value(
+        self,
+        key: &[u8],
+        mod_revision: Revision,
+    ) -> Result<KeyValue, StorageError> {
         Ok(KeyValue {
             key: key_string(key)?,
             value: self.value,

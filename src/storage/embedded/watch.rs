@@ -95,7 +95,10 @@ impl Hub {
             if subscriber.id != id {
                 return true;
             }
-            match subscriber.events.try_send(WatchEvent::Progress { revision }) {
+            match subscriber
+                .events
+                .try_send(WatchEvent::Progress { revision })
+            {
                 Ok(()) => true,
                 Err(mpsc::error::TrySendError::Full(_)) => {
                     subscriber.too_slow.store(true, Ordering::Release);

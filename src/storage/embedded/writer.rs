@@ -16,8 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::compact;
 use super::schema::{
-    KV, LATEST, LOG, META, META_COMPACTED, META_COMPACTED_PHYSICAL, META_REVISION, Record,
-    internal,
+    KV, LATEST, LOG, META, META_COMPACTED, META_COMPACTED_PHYSICAL, META_REVISION, Record, internal,
 };
 use super::watch::Hub;
 use crate::storage::{KeyValue, Revision, StorageError, StorageResult, WatchEvent};
@@ -85,9 +84,17 @@ impl Writer {
             txn.open_table(LATEST).map_err(internal)?;
             let meta = txn.open_table(META).map_err(internal)?;
             let read = |name: &str| -> StorageResult<Revision> {
-                Ok(meta.get(name).map_err(internal)?.map(|v| v.value()).unwrap_or(0))
+                Ok(meta
+                    .get(name)
+                    .map_err(internal)?
+                    .map(|v| v.value())
+                    .unwrap_or(0))
             };
-            (read(META_REVISION)?, read(META_COMPACTED)?, read(META_COMPACTED_PHYSICAL)?)
+            (
+                read(META_REVISION)?,
+                read(META_COMPACTED)?,
+                read(META_COMPACTED_PHYSICAL)?,
+            )
         };
         txn.commit().map_err(internal)?;
         hub.set_revisions(revision, compacted);
@@ -177,8 +184,10 @@ impl Writer {
         }
         {
             let mut meta = txn.open_table(META).map_err(internal)?;
-            meta.insert(META_REVISION, self.revision).map_err(internal)?;
-            meta.insert(META_COMPACTED, self.compacted).map_err(internal)?;
+            meta.insert(META_REVISION, self.revision)
+                .map_err(internal)?;
+            meta.insert(META_COMPACTED, self.compacted)
+                .map_err(internal)?;
             meta.insert(META_COMPACTED_PHYSICAL, self.compacted_physical)
                 .map_err(internal)?;
         }
