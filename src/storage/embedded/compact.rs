@@ -3,14 +3,16 @@
 //! `compact(R)` is logical at once (reads and watches below R fail from the
 //! moment it commits) and physical in chunks afterwards, one chunk per
 //! writer commit, so a large compaction never stalls writers. Physically,
-//! for every write with revision below R:
+//! each write W of key K with revision in `[from, R)` (everything below
+//! `from` was handled by earlier compactions):
 //!
-//! * a version superseded by a later version below R is removed;
-//! * the last version below R is kept, so reads at R still see it and a
-//!   watch from R still finds the previous value of the first change;
-//! * unless that last version is a tombstone: a deleted key has nothing to
-//!   show at R, so the tombstone goes too;
-//! * the write's log row is removed (no watch can start below R).
+//! * removes every older version of K: W supersedes them, and W is itself
+//!   below R;
+//! * stays if it is the last version of K below R, so reads at R still see
+//!   it and a watch from R still finds the previous value of K's next
+//!   change; unless it is a tombstone: a deleted key has nothing to show at
+//!   R, so the tombstone goes too (a later write below R removes W anyway);
+//! * loses its log row (no watch can start below R).
 //!
 //! Freed pages are reused by redb, so a store that is compacted regularly
 //! stops growing.
@@ -41,20 +43,22 @@ pub fn step(txn: &WriteTransaction, from: Revision, target: Revision) -> Storage
         return Ok(target);
     };
     for (revision, key) in &rows {
-        let superseded = kv
-            .range((key.as_slice(), revision + 1)..(key.as_slice(), target))
+        let key = key.as_slice();
+        kv.retain_in((key, 0)..(key, *revision), |_, _| false)
+            .map_err(internal)?;
+        let last_below_target = kv
+            .range((key, revision + 1)..(key, target))
             .map_err(internal)?
             .next()
-            .is_some();
-        let remove = superseded || {
-            let bytes = kv.get((key.as_slice(), *revision)).map_err(internal)?;
-            match bytes {
+            .is_none();
+        if last_below_target {
+            let tombstone = match kv.get((key, *revision)).map_err(internal)? {
                 Some(bytes) => Record::decode(bytes.value())?.tombstone,
                 None => false,
+            };
+            if tombstone {
+                kv.remove((key, *revision)).map_err(internal)?;
             }
-        };
-        if remove {
-            kv.remove((key.as_slice(), *revision)).map_err(internal)?;
         }
         log.remove(*revision).map_err(internal)?;
     }

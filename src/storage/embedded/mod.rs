@@ -37,6 +37,21 @@ pub const DB_FILE: &str = "keelson.redb";
 /// Requests queued for the writer before callers wait (backpressure).
 const WRITE_QUEUE: usize = 8192;
 
+/// Tuning for [`EmbeddedStorage::open_with`].
+#[derive(Clone, Debug)]
+pub struct EmbeddedOptions {
+    /// Events buffered per watcher before it is cut off as too slow.
+    pub watch_buffer: usize,
+}
+
+impl Default for EmbeddedOptions {
+    fn default() -> Self {
+        EmbeddedOptions {
+            watch_buffer: watch::DEFAULT_WATCH_BUFFER,
+        }
+    }
+}
+
 /// The embedded store. Cheap to share behind an `Arc`; dropping the last
 /// handle stops the writer after it has committed what was queued.
 pub struct EmbeddedStorage {
@@ -50,6 +65,14 @@ pub struct EmbeddedStorage {
 impl EmbeddedStorage {
     /// Opens (or creates) the store in `data_dir`.
     pub fn open(data_dir: impl AsRef<Path>) -> StorageResult<EmbeddedStorage> {
+        Self::open_with(data_dir, EmbeddedOptions::default())
+    }
+
+    /// Opens (or creates) the store in `data_dir` with `options`.
+    pub fn open_with(
+        data_dir: impl AsRef<Path>,
+        options: EmbeddedOptions,
+    ) -> StorageResult<EmbeddedStorage> {
         let data_dir = data_dir.as_ref();
         std::fs::create_dir_all(data_dir)
             .map_err(|e| StorageError::Internal(format!("creating {}: {e}", data_dir.display())))?;
@@ -57,7 +80,7 @@ impl EmbeddedStorage {
         let db = Database::create(&path)
             .map_err(|e| StorageError::Internal(format!("opening {}: {e}", path.display())))?;
         let db = Arc::new(db);
-        let hub = Arc::new(Hub::default());
+        let hub = Arc::new(Hub::new(options.watch_buffer.max(1)));
         let writer = Writer::new(db.clone(), hub.clone())?;
         let (writes, requests) = mpsc::channel(WRITE_QUEUE);
         let writer = std::thread::Builder::new()

@@ -24,8 +24,9 @@ use super::read;
 use super::schema::internal;
 use crate::storage::{Revision, StorageError, StorageResult, WatchEvent, WatchStream};
 
-/// Events buffered per watcher before it is declared too slow.
-pub const WATCH_BUFFER: usize = 16 * 1024;
+/// Events buffered per watcher before it is declared too slow, unless
+/// configured otherwise.
+pub const DEFAULT_WATCH_BUFFER: usize = 16 * 1024;
 /// Log rows one replay step reads.
 const REPLAY_CHUNK: usize = 1024;
 
@@ -45,12 +46,19 @@ struct HubState {
 }
 
 /// The set of live watchers and the last revision they have been sent.
-#[derive(Default)]
 pub struct Hub {
     state: Mutex<HubState>,
+    buffer: usize,
 }
 
 impl Hub {
+    pub fn new(buffer: usize) -> Hub {
+        Hub {
+            state: Mutex::default(),
+            buffer,
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HubState> {
         // A panic while holding the lock cannot leave the state half-updated
         // in a way that matters more than losing the store, so keep going.
@@ -116,7 +124,7 @@ impl Hub {
         prefix: &str,
         after: Revision,
     ) -> StorageResult<WatchStream> {
-        let (sender, receiver) = mpsc::channel(WATCH_BUFFER);
+        let (sender, receiver) = mpsc::channel(self.buffer);
         let too_slow = Arc::new(AtomicBool::new(false));
         let (id, published) = {
             let mut state = self.lock();
@@ -142,7 +150,7 @@ impl Hub {
             });
             (id, state.published)
         };
-        let live = live_stream(receiver, too_slow);
+        let live = live_stream(receiver, too_slow, self.buffer);
         let events = if after < published {
             replay(db, prefix.as_bytes().to_vec(), after, published)
                 .chain(live)
@@ -164,6 +172,7 @@ impl Hub {
 fn live_stream(
     receiver: mpsc::Receiver<WatchEvent>,
     too_slow: Arc<AtomicBool>,
+    buffered: usize,
 ) -> impl futures::Stream<Item = StorageResult<WatchEvent>> + Send {
     futures::stream::unfold(Some(receiver), move |receiver| {
         let too_slow = too_slow.clone();
@@ -171,12 +180,9 @@ fn live_stream(
             let mut receiver = receiver?;
             match receiver.recv().await {
                 Some(event) => Some((Ok(event), Some(receiver))),
-                None if too_slow.load(Ordering::Acquire) => Some((
-                    Err(StorageError::WatcherTooSlow {
-                        buffered: WATCH_BUFFER,
-                    }),
-                    None,
-                )),
+                None if too_slow.load(Ordering::Acquire) => {
+                    Some((Err(StorageError::WatcherTooSlow { buffered }), None))
+                }
                 None => None,
             }
         }
