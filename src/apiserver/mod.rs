@@ -1,3 +1,16 @@
-//! The Kubernetes API server: TLS, authentication, authorization,
-//! admission, the generic registry and per-kind strategies, watch cache,
-//! discovery and OpenAPI. Not built yet: `keelson apiserver` says so.
+//! The Kubernetes API server.
+//!
+//! A request flows TLS → authentication → authorization → admission →
+//! registry → store, as in kube-apiserver:
+//!
+//! * [`http`]: the body types every handler speaks;
+//! * [`user`]: who is asking, as authentication decided;
+//! * [`registry`]: what resources exist ([`registry::resource`]) and the
+//!   generic store that serves every verb for all of them.
+//!
+//! The server, authentication, discovery and the per-kind strategies are
+//! built on these.
+
+pub mod http;
+pub mod registry;
+pub mod user;
