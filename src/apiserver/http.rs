@@ -29,3 +29,14 @@ pub fn full(bytes: impl Into<Bytes>) -> ResponseBody {
 pub fn empty() -> ResponseBody {
     full(Bytes::new())
 }
+
+/// The API server's entry point as the connection layer sees it: an
+/// authenticated request in, a response out.
+pub type Handler = std::sync::Arc<
+    dyn Fn(
+            http::Request<RequestBody>,
+            super::user::UserInfo,
+        ) -> futures::future::BoxFuture<'static, http::Response<ResponseBody>>
+        + Send
+        + Sync,
+>;

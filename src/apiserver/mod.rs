@@ -5,6 +5,7 @@
 //!
 //! * [`http`]: the body types every handler speaks;
 //! * [`user`]: who is asking, as authentication decided;
+//! * [`status`]: errors as upstream `Status` objects;
 //! * [`registry`]: what resources exist ([`registry::resource`]) and the
 //!   generic store that serves every verb for all of them.
 //!
@@ -13,4 +14,5 @@
 
 pub mod http;
 pub mod registry;
+pub mod status;
 pub mod user;
