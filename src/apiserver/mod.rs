@@ -14,5 +14,7 @@
 
 pub mod http;
 pub mod registry;
+pub mod request;
+pub mod selector;
 pub mod status;
 pub mod user;
