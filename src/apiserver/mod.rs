@@ -13,8 +13,10 @@
 //! built on these.
 
 pub mod http;
+pub mod object;
 pub mod registry;
 pub mod request;
 pub mod selector;
 pub mod status;
 pub mod user;
+pub mod validation;
