@@ -46,7 +46,7 @@ pub struct ApiError {
     pub code: StatusCode,
     pub reason: &'static str,
     pub message: String,
-    pub details: Option<Details>,
+    pub details: Option<Box<Details>>,
 }
 
 /// `configmaps` for the core group, `deployments.apps` otherwise: how
@@ -70,7 +70,7 @@ impl ApiError {
     }
 
     pub fn with_details(mut self, details: Details) -> ApiError {
-        self.details = Some(details);
+        self.details = Some(Box::new(details));
         self
     }
 
@@ -255,7 +255,7 @@ impl ApiError {
             "code": self.code.as_u16(),
         });
         if let Some(details) = &self.details {
-            status["details"] = serde_json::to_value(details).unwrap_or_default();
+            status["details"] = serde_json::to_value(&**details).unwrap_or_default();
         }
         status
     }

@@ -116,7 +116,7 @@ fn parse_requirement(part: &str) -> Result<Requirement, String> {
             let key = key.trim();
             validate_key(key)?;
             let n: i64 = value.trim().parse().map_err(|_| {
-                format!("unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer")
+                "unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer".to_string()
             })?;
             return Ok(if gt {
                 Requirement::GreaterThan(key.into(), n)
