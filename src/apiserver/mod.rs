@@ -24,3 +24,4 @@ pub mod status;
 pub mod table;
 pub mod user;
 pub mod validation;
+pub mod bootstrap;
