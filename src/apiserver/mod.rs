@@ -6,15 +6,18 @@
 //! * [`http`]: the body types every handler speaks;
 //! * [`user`]: who is asking, as authentication decided;
 //! * [`status`]: errors as upstream `Status` objects;
-//! * [`registry`]: what resources exist ([`registry::resource`]) and the
-//!   generic store that serves every verb for all of them.
+//! * [`registry`]: what resources exist ([`registry::resource`],
+//!   [`registry::catalog`]) and the generic store that serves every verb
+//!   for all of them;
+//! * [`discovery`]: `/api`, `/apis` and below, classic and aggregated.
 //!
-//! The server, authentication, discovery and the per-kind strategies are
+//! The server, authentication and the per-kind strategies are
 //! built on these.
 
 pub mod admission;
 pub mod authz;
 pub mod bootstrap;
+pub mod discovery;
 pub mod handlers;
 pub mod http;
 pub mod object;

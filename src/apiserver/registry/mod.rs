@@ -2,13 +2,17 @@
 //! generic store that implements each verb once for all of them.
 //!
 //! * [`resource`]: a resource as data ([`resource::ResourceDescriptor`]);
-//! * [`strategy`]: what differs per kind;
+//! * [`builtin`]: the built-in Kubernetes resources as such descriptions;
+//! * [`catalog`]: the set served right now, which CRDs change at runtime;
+//! * [`strategy`] and [`kinds`]: what differs per kind;
 //! * [`codec`]: the encoding at rest;
 //! * [`filter`]: which objects a request selects;
 //! * [`store`]: the verbs;
 //! * [`cache`]: the watch cache that serves lists and watches.
 
+pub mod builtin;
 pub mod cache;
+pub mod catalog;
 pub mod codec;
 pub mod filter;
 pub mod kinds;
