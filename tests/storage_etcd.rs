@@ -384,8 +384,20 @@ async fn a_change_whose_previous_value_etcd_compacted_ends_the_watch() {
         .unwrap();
     raw.compact(a2.mod_revision as i64, None).await.unwrap();
 
-    // A fresh client (it has not seen the compaction) watching from just
-    // before a2 cannot be given a2's previous value.
+    // A fresh client (it has not seen the compaction) watching from before
+    // etcd's compaction point is refused by etcd.
+    let fresh = EtcdStorage::connect(vec![server.endpoint()]).await.unwrap();
+    let mut watch = fresh.watch("/gone/", a.mod_revision - 1).await.unwrap();
+    match next_item(&mut watch, "etcd's compaction").await {
+        Err(StorageError::Compacted { compacted, .. }) => {
+            // Reported as the contract's point: etcd's plus one.
+            assert_eq!(compacted, a2.mod_revision + 1);
+        }
+        other => panic!("expected Compacted, got {other:?}"),
+    }
+    assert!(watch.next().await.is_none());
+    // Watching from just before a2 is allowed by etcd, but a2's previous
+    // value is gone.
     let fresh = EtcdStorage::connect(vec![server.endpoint()]).await.unwrap();
     let mut watch = fresh.watch("/gone/", a.mod_revision).await.unwrap();
     match next_item(&mut watch, "the compaction").await {

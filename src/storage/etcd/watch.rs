@@ -32,6 +32,7 @@ use etcd_client::{
     WatchResponseStream,
 };
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::{EtcdStorage, from_etcd, header_revision, key_value, range_end, to_etcd};
@@ -222,6 +223,10 @@ impl Task {
     ) {
         let (first_pause, longest_pause) = self.storage.options.watch_backoff;
         let mut pause = first_pause;
+        // When the next attempt to re-watch is due (while down). A deadline,
+        // not a sleep, so that progress requests arriving meanwhile do not
+        // put the attempt off.
+        let mut retry_at = Instant::now();
         let mut connection = Some(connection);
         // A progress request not yet answered: re-sent after a reconnect.
         let mut progress_wanted = false;
@@ -237,7 +242,7 @@ impl Task {
                         progress_wanted = true;
                         continue;
                     }
-                    _ = tokio::time::sleep(pause) => {}
+                    _ = tokio::time::sleep_until(retry_at) => {}
                 }
                 let attempt = tokio::select! {
                     _ = events.closed() => return,
@@ -252,6 +257,7 @@ impl Task {
                         );
                         pause = first_pause;
                         if progress_wanted && fresh.requests.request_progress().await.is_err() {
+                            retry_at = Instant::now() + pause;
                             continue;
                         }
                         connection = Some(fresh);
@@ -259,6 +265,7 @@ impl Task {
                     Err(error) if error.is_retryable() => {
                         tracing::debug!(%error, "etcd watch not re-established yet");
                         pause = (pause * 2).min(longest_pause);
+                        retry_at = Instant::now() + pause;
                     }
                     Err(error) => {
                         let _ = events.send(Err(error)).await;
@@ -321,9 +328,10 @@ impl Task {
                 },
             }
             if connection.is_none() {
-                // Reconnect at once the first time: a broken stream after a
-                // long healthy run is most likely a single restart.
+                // The first attempt comes after the shortest pause: a stream
+                // that broke after working is most likely a single restart.
                 pause = first_pause;
+                retry_at = Instant::now() + pause;
             }
         }
         if let Some(connection) = connection {
