@@ -77,7 +77,7 @@ const TRANSPORT: &[&str] = &[
 pub fn classify(error: &etcd_client::Error) -> Failure {
     use etcd_client::Error as E;
     match error {
-        E::GRpcStatus(status) => classify_status(status.code(), status.message()),
+        E::GRpcStatus(status) => classify_status(status.code(), &describe(status)),
         // The channel could not be built or the connection failed before
         // any gRPC exchange: the server is not reachable.
         E::TransportError(e) => Failure::Unavailable(format!("etcd transport: {e}")),
@@ -86,6 +86,25 @@ pub fn classify(error: &etcd_client::Error) -> Failure {
         E::WatchError(e) => Failure::Unavailable(format!("etcd watch stream: {e}")),
         other => Failure::Internal(format!("etcd client: {other}")),
     }
+}
+
+/// A status's message followed by its causes ("tcp connect error:
+/// Connection refused (os error 111)"): tonic's own message alone often
+/// names only the outermost layer.
+fn describe(status: &tonic::Status) -> String {
+    let mut text = status.message().to_owned();
+    let mut source = std::error::Error::source(status);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// Sorts a gRPC status (code and message) the way [`classify`] does.

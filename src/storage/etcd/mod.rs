@@ -125,7 +125,6 @@ impl EtcdStorage {
         }
         let connect = ConnectOptions::new()
             .with_connect_timeout(options.connect_timeout)
-            .with_timeout(options.request_timeout)
             .with_keep_alive(options.keep_alive.0, options.keep_alive.1)
             // Pings without an open stream count as abuse to etcd's gRPC
             // server, which then closes the connection.
@@ -171,12 +170,21 @@ impl EtcdStorage {
         context: Context,
         request: impl Future<Output = Result<T, etcd_client::Error>>,
     ) -> StorageResult<T> {
+        // The deadline is kept here rather than in the gRPC channel, so that
+        // it also covers waiting for a connection and opening a watch.
         let timeout = self.options.request_timeout;
+        let endpoints = || self.options.endpoints.join(",");
         match tokio::time::timeout(timeout, request).await {
             Ok(Ok(answer)) => Ok(answer),
-            Ok(Err(e)) => Err(error::map(e, context)),
+            Ok(Err(e)) => Err(match error::map(e, context) {
+                StorageError::Unavailable(message) => {
+                    StorageError::Unavailable(format!("{message} (etcd at {})", endpoints()))
+                }
+                other => other,
+            }),
             Err(_) => Err(StorageError::Unavailable(format!(
-                "etcd did not answer within {timeout:?}"
+                "etcd at {} did not answer within {timeout:?}",
+                endpoints()
             ))),
         }
     }
