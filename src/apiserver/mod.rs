@@ -1,3 +1,22 @@
-//! The Kubernetes API server: TLS, authentication, authorization,
-//! admission, the generic registry and per-kind strategies, watch cache,
-//! discovery and OpenAPI. Not built yet: `keelson apiserver` says so.
+//! The Kubernetes API server.
+//!
+//! A request flows TLS → authentication → authorization → admission →
+//! registry → store, as in kube-apiserver:
+//!
+//! * [`http`]: the body types every handler speaks;
+//! * [`user`]: who is asking, as authentication decided;
+//! * [`status`]: errors as upstream `Status` objects;
+//! * [`registry`]: what resources exist ([`registry::resource`]) and the
+//!   generic store that serves every verb for all of them.
+//!
+//! The server, authentication, discovery and the per-kind strategies are
+//! built on these.
+
+pub mod http;
+pub mod object;
+pub mod registry;
+pub mod request;
+pub mod selector;
+pub mod status;
+pub mod user;
+pub mod validation;

@@ -1,0 +1,169 @@
+//! The generic store: every verb implemented once, for every resource,
+//! over the [`Storage`] contract, with a kind's [`Strategy`] supplying what
+//! differs. One file per verb.
+
+mod continue_token;
+mod create;
+mod delete;
+mod get;
+mod list;
+mod update;
+mod watch;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+pub use self::continue_token::ContinueToken;
+pub use self::delete::{DeleteOptions, DeleteOutcome};
+pub use self::list::ListPage;
+
+use super::cache::Cacher;
+use super::resource::ResourceDescriptor;
+use super::strategy::Strategy;
+use crate::apiserver::status::ApiError;
+use crate::storage::{Storage, StorageError};
+
+/// `fieldValidation`: what to do with fields the schema does not know.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FieldValidation {
+    Ignore,
+    #[default]
+    Warn,
+    Strict,
+}
+
+impl FieldValidation {
+    pub fn parse(value: Option<&str>) -> Result<FieldValidation, ApiError> {
+        match value {
+            None | Some("") | Some("Warn") => Ok(FieldValidation::Warn),
+            Some("Ignore") => Ok(FieldValidation::Ignore),
+            Some("Strict") => Ok(FieldValidation::Strict),
+            Some(other) => Err(ApiError::bad_request(format!(
+                "fieldValidation parameter unsupported: {other:?}. Supported values are: Ignore, Warn, Strict"
+            ))),
+        }
+    }
+}
+
+/// Options every write takes.
+#[derive(Clone, Debug, Default)]
+pub struct WriteOptions {
+    /// `dryRun=All`: do everything but store.
+    pub dry_run: bool,
+    pub field_validation: FieldValidation,
+    pub field_manager: Option<String>,
+}
+
+/// A write's result plus the warnings to send in `Warning` headers.
+#[derive(Clone, Debug)]
+pub struct Written {
+    pub object: Value,
+    pub warnings: Vec<String>,
+    /// Whether the write created the object (PUT can create).
+    pub created: bool,
+}
+
+/// The caches of every stored prefix, started on first use and shared by
+/// every resource (and version) stored under that prefix.
+#[derive(Default)]
+pub struct Caches {
+    started: Mutex<HashMap<String, Arc<Cacher>>>,
+}
+
+impl Caches {
+    pub fn get(&self, storage: &Arc<dyn Storage>, prefix: &str) -> Arc<Cacher> {
+        let mut started = self.started.lock().unwrap_or_else(|e| e.into_inner());
+        started
+            .entry(prefix.to_owned())
+            .or_insert_with(|| Cacher::start(storage.clone(), prefix.to_owned()))
+            .clone()
+    }
+}
+
+/// One resource's store: the descriptor, its strategy, storage and cache.
+pub struct ResourceStore {
+    pub descriptor: Arc<ResourceDescriptor>,
+    pub strategy: Arc<dyn Strategy>,
+    storage: Arc<dyn Storage>,
+    caches: Arc<Caches>,
+}
+
+impl ResourceStore {
+    pub fn new(
+        descriptor: Arc<ResourceDescriptor>,
+        strategy: Arc<dyn Strategy>,
+        storage: Arc<dyn Storage>,
+        caches: Arc<Caches>,
+    ) -> ResourceStore {
+        ResourceStore {
+            descriptor,
+            strategy,
+            storage,
+            caches,
+        }
+    }
+
+    /// The key prefix of the whole resource; errors for virtual resources.
+    fn prefix(&self) -> Result<String, ApiError> {
+        self.descriptor
+            .key_prefix()
+            .ok_or_else(ApiError::method_not_allowed)
+    }
+
+    fn key(&self, namespace: Option<&str>, name: &str) -> Result<String, ApiError> {
+        self.descriptor
+            .object_key(namespace, name)
+            .ok_or_else(ApiError::method_not_allowed)
+    }
+
+    /// The prefix of the objects a request in `namespace` can see.
+    fn scope_prefix(&self, namespace: Option<&str>) -> Result<String, ApiError> {
+        self.descriptor
+            .namespace_prefix(namespace)
+            .ok_or_else(ApiError::method_not_allowed)
+    }
+
+    fn cache(&self) -> Result<Arc<Cacher>, ApiError> {
+        Ok(self.caches.get(&self.storage, &self.prefix()?))
+    }
+
+    /// A storage error about object `name` as the API reports it.
+    fn error(&self, error: StorageError, name: &str) -> ApiError {
+        let d = &self.descriptor;
+        match error {
+            StorageError::NotFound { .. } => ApiError::not_found(&d.group, &d.plural, name),
+            StorageError::AlreadyExists { .. } => {
+                ApiError::already_exists(&d.group, &d.plural, name)
+            }
+            StorageError::Conflict { .. } => {
+                ApiError::conflict(&d.group, &d.plural, name, ApiError::MODIFIED)
+            }
+            other => storage_error_unnamed(other),
+        }
+    }
+}
+
+/// A storage error that names no object.
+pub fn storage_error_unnamed(error: StorageError) -> ApiError {
+    match error {
+        StorageError::Compacted { .. } | StorageError::WatcherTooSlow { .. } => {
+            ApiError::expired(format!("too old resource version: {error}"))
+        }
+        StorageError::FutureRevision { requested, current } => ApiError::timeout(format!(
+            "Too large resource version: {requested}, current: {current}"
+        )),
+        StorageError::ValueTooLarge { limit, .. } => ApiError::too_large(limit),
+        StorageError::InvalidKey(message) => ApiError::bad_request(message),
+        StorageError::Unavailable(message) => ApiError::unavailable(message),
+        other => ApiError::internal(other.to_string()),
+    }
+}
+
+/// Parses a `resourceVersion` parameter.
+pub fn parse_resource_version(value: &str) -> Result<u64, ApiError> {
+    value
+        .parse()
+        .map_err(|_| ApiError::bad_request(format!("invalid resource version: {value:?}")))
+}

@@ -1,0 +1,309 @@
+//! UPDATE (PUT) of the main resource or of `status`, and the
+//! read-modify-write loop every other write (patch, finalizer removal,
+//! subresources) is built on.
+//!
+//! Optimistic concurrency: a body that carries `metadata.resourceVersion`
+//! only replaces that version (409 Conflict otherwise); a body without one
+//! replaces whatever is current, retrying if it loses a race.
+
+use serde_json::Value;
+
+use super::{ResourceStore, WriteOptions, Written};
+use crate::apiserver::object::ObjectExt;
+use crate::apiserver::registry::codec;
+use crate::apiserver::status::ApiError;
+use crate::apiserver::validation::{FieldError, metadata};
+use crate::storage::StorageError;
+
+/// Which part of an object a write may change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// Everything but `status` (for kinds with a status subresource).
+    Main,
+    /// Only `status`.
+    Status,
+}
+
+/// Metadata the server owns: carried from the stored object into every
+/// update, whatever the body says.
+const SERVER_OWNED: [&str; 5] = [
+    "uid",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "generation",
+];
+
+/// Metadata a status write may not change (upstream's
+/// `ResetObjectMetaForStatus`): all of it but the resourceVersion.
+fn without_volatile(object: &Value) -> Value {
+    let mut object = object.clone();
+    object.remove_meta("resourceVersion");
+    object.remove_meta("managedFields");
+    object
+}
+
+/// Everything but metadata and status: what `generation` counts.
+fn desired_state(object: &Value) -> Value {
+    let mut object = object.clone();
+    if let Some(map) = object.as_object_mut() {
+        map.remove("metadata");
+        map.remove("status");
+    }
+    object
+}
+
+impl ResourceStore {
+    /// Builds the object to store from the stored `old` and the client's
+    /// `new`, for the given part; applies the strategy and validates.
+    pub fn prepare_update(
+        &self,
+        mut new: Value,
+        old: &Value,
+        part: Part,
+    ) -> Result<Value, ApiError> {
+        if part == Part::Status {
+            let mut result = old.clone();
+            match new.as_object_mut().and_then(|m| m.remove("status")) {
+                Some(status) => result["status"] = status,
+                None => {
+                    if let Some(map) = result.as_object_mut() {
+                        map.remove("status");
+                    }
+                }
+            }
+            if let Some(rv) = new.resource_version() {
+                result.set_meta("resourceVersion", rv.to_owned());
+            }
+            return Ok(result);
+        }
+        if let (Some(new_uid), Some(old_uid)) = (new.uid(), old.uid())
+            && new_uid != old_uid
+        {
+            return Err(ApiError::conflict(
+                &self.descriptor.group,
+                &self.descriptor.plural,
+                old.name().unwrap_or_default(),
+                &format!(
+                    "Precondition failed: UID in precondition: {new_uid}, UID in object meta: {old_uid}"
+                ),
+            ));
+        }
+        for field in SERVER_OWNED {
+            match old.metadata().and_then(|m| m.get(field)) {
+                Some(value) => new.set_meta(field, value.clone()),
+                None => {
+                    new.remove_meta(field);
+                }
+            }
+        }
+        if self.strategy.has_status() {
+            match old.get("status") {
+                Some(status) => new["status"] = status.clone(),
+                None => {
+                    if let Some(map) = new.as_object_mut() {
+                        map.remove("status");
+                    }
+                }
+            }
+        }
+        self.strategy.prepare_for_update(&mut new, old);
+        self.strategy.default(&mut new);
+        if self.strategy.tracks_generation() && desired_state(&new) != desired_state(old) {
+            let generation = old
+                .metadata()
+                .and_then(|m| m.get("generation"))
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
+            new.set_meta("generation", generation + 1);
+        }
+        let mut errors = metadata::validate(&new, self.strategy.name_rule(), false);
+        if old.deletion_timestamp().is_some() {
+            let old_finalizers = old.finalizers();
+            let added: Vec<String> = new
+                .finalizers()
+                .into_iter()
+                .filter(|f| !old_finalizers.contains(f))
+                .collect();
+            if !added.is_empty() {
+                errors.push(FieldError::forbidden(
+                    "metadata.finalizers",
+                    format!("no new finalizers can be added if the object is being deleted, found new finalizers {added:?}"),
+                ));
+            }
+        }
+        errors.extend(self.strategy.validate(&new));
+        errors.extend(self.strategy.validate_update(&new, old));
+        self.invalid(&new, errors)?;
+        Ok(new)
+    }
+
+    /// PUT of the main resource (`part` Main) or of `status`.
+    pub async fn update(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+        body: Value,
+        part: Part,
+        options: &WriteOptions,
+    ) -> Result<Written, ApiError> {
+        let (mut new, warnings) = self.decode_body(body, options.field_validation)?;
+        if new.name() != Some(name) {
+            return Err(ApiError::bad_request(format!(
+                "the name of the object ({}) does not match the name on the URL ({name})",
+                new.name().unwrap_or_default()
+            )));
+        }
+        self.settle_namespace(&mut new, namespace)?;
+        let precondition = new.resource_version().map(str::to_owned);
+        let key = self.key(namespace, name)?;
+        loop {
+            let (kv, _) = self
+                .storage
+                .get(&key)
+                .await
+                .map_err(|e| self.error(e, name))?;
+            let Some(kv) = kv else {
+                if part == Part::Main && self.strategy.allow_create_on_update() {
+                    new.remove_meta("resourceVersion");
+                    let mut written = self.create(namespace, new, options).await?;
+                    written.warnings.splice(0..0, warnings);
+                    return Ok(written);
+                }
+                return Err(ApiError::not_found(
+                    &self.descriptor.group,
+                    &self.descriptor.plural,
+                    name,
+                ));
+            };
+            let old = codec::decode(&kv)?;
+            match &precondition {
+                Some(rv) if *rv != kv.mod_revision.to_string() => {
+                    return Err(self.error(
+                        StorageError::Conflict {
+                            key,
+                            expected: 0,
+                            current: None,
+                        },
+                        name,
+                    ));
+                }
+                None if !self.strategy.allow_unconditional_update() => {
+                    return Err(self
+                        .invalid(
+                            &new,
+                            vec![FieldError::invalid(
+                                "metadata.resourceVersion",
+                                "",
+                                "must be specified for an update",
+                            )],
+                        )
+                        .unwrap_err());
+                }
+                _ => {}
+            }
+            let updated = self.prepare_update(new.clone(), &old, part)?;
+            match self
+                .write_update(&key, name, updated, &old, kv.mod_revision, options)
+                .await
+            {
+                Err(e) if e.reason == "Conflict" && precondition.is_none() => continue,
+                Err(e) => return Err(e),
+                Ok(object) => {
+                    return Ok(Written {
+                        object,
+                        warnings,
+                        created: false,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Read-modify-write: calls `mutate` with the current object until its
+    /// result is stored without losing a race. `mutate` returns the
+    /// client's new object, which goes through [`Self::prepare_update`].
+    pub async fn guaranteed_update<F>(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+        part: Part,
+        options: &WriteOptions,
+        mut mutate: F,
+    ) -> Result<Value, ApiError>
+    where
+        F: FnMut(&Value) -> Result<Value, ApiError>,
+    {
+        let key = self.key(namespace, name)?;
+        loop {
+            let (kv, _) = self
+                .storage
+                .get(&key)
+                .await
+                .map_err(|e| self.error(e, name))?;
+            let kv = kv.ok_or_else(|| {
+                ApiError::not_found(&self.descriptor.group, &self.descriptor.plural, name)
+            })?;
+            let old = codec::decode(&kv)?;
+            let mut new = mutate(&old)?;
+            if let Some(rv) = new.resource_version()
+                && rv != kv.mod_revision.to_string()
+            {
+                return Err(self.error(
+                    StorageError::Conflict {
+                        key,
+                        expected: 0,
+                        current: None,
+                    },
+                    name,
+                ));
+            }
+            self.settle_namespace(&mut new, namespace)?;
+            let updated = self.prepare_update(new, &old, part)?;
+            match self
+                .write_update(&key, name, updated, &old, kv.mod_revision, options)
+                .await
+            {
+                Err(e) if e.reason == "Conflict" => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// Stores `new` over `old` (at `mod_revision`), or nothing if nothing
+    /// changed; an object being deleted whose last finalizer is gone is
+    /// deleted instead.
+    async fn write_update(
+        &self,
+        key: &str,
+        name: &str,
+        mut new: Value,
+        old: &Value,
+        mod_revision: u64,
+        options: &WriteOptions,
+    ) -> Result<Value, ApiError> {
+        if without_volatile(&new) == without_volatile(old) {
+            return Ok(old.clone());
+        }
+        new.remove_meta("resourceVersion");
+        if options.dry_run {
+            new.set_meta("resourceVersion", mod_revision.to_string());
+            return Ok(new);
+        }
+        if new.deletion_timestamp().is_some() && self.strategy.finalized(&new) {
+            let (_, revision) = self
+                .storage
+                .delete(key, Some(mod_revision))
+                .await
+                .map_err(|e| self.error(e, name))?;
+            new.set_meta("resourceVersion", revision.to_string());
+            return Ok(new);
+        }
+        let kv = self
+            .storage
+            .update(key, codec::encode(&new)?, mod_revision)
+            .await
+            .map_err(|e| self.error(e, name))?;
+        codec::decode(&kv)
+    }
+}

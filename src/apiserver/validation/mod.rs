@@ -1,0 +1,192 @@
+//! Field errors as upstream words them, and the checks every kind shares
+//! (names, metadata). A list of [`FieldError`]s becomes one 422 `Invalid`
+//! whose causes kubectl prints line by line.
+
+pub mod metadata;
+pub mod names;
+
+use serde_json::Value;
+
+use super::status::Cause;
+
+/// One thing wrong with one field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub kind: FieldErrorKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FieldErrorKind {
+    Invalid {
+        value: Value,
+        detail: String,
+    },
+    Required {
+        detail: String,
+    },
+    Forbidden {
+        detail: String,
+    },
+    NotSupported {
+        value: Value,
+        supported: Vec<String>,
+    },
+    Duplicate {
+        value: Value,
+    },
+    TooLong {
+        max: usize,
+    },
+}
+
+/// How upstream prints a bad value: strings quoted, the rest as JSON.
+fn show(value: &Value) -> String {
+    match value {
+        Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    }
+}
+
+impl FieldError {
+    pub fn invalid(
+        field: impl Into<String>,
+        value: impl Into<Value>,
+        detail: impl Into<String>,
+    ) -> Self {
+        FieldError {
+            field: field.into(),
+            kind: FieldErrorKind::Invalid {
+                value: value.into(),
+                detail: detail.into(),
+            },
+        }
+    }
+
+    pub fn required(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            kind: FieldErrorKind::Required {
+                detail: detail.into(),
+            },
+        }
+    }
+
+    pub fn forbidden(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            kind: FieldErrorKind::Forbidden {
+                detail: detail.into(),
+            },
+        }
+    }
+
+    pub fn not_supported(
+        field: impl Into<String>,
+        value: impl Into<Value>,
+        supported: &[&str],
+    ) -> Self {
+        FieldError {
+            field: field.into(),
+            kind: FieldErrorKind::NotSupported {
+                value: value.into(),
+                supported: supported.iter().map(|s| s.to_string()).collect(),
+            },
+        }
+    }
+
+    pub fn duplicate(field: impl Into<String>, value: impl Into<Value>) -> Self {
+        FieldError {
+            field: field.into(),
+            kind: FieldErrorKind::Duplicate {
+                value: value.into(),
+            },
+        }
+    }
+
+    pub fn too_long(field: impl Into<String>, max: usize) -> Self {
+        FieldError {
+            field: field.into(),
+            kind: FieldErrorKind::TooLong { max },
+        }
+    }
+
+    /// An immutable field that changed (upstream's `ValidateImmutableField`).
+    pub fn immutable(field: impl Into<String>, value: impl Into<Value>) -> Self {
+        Self::invalid(field, value, "field is immutable")
+    }
+
+    /// The `reason` of the Status cause.
+    pub fn reason(&self) -> &'static str {
+        match self.kind {
+            FieldErrorKind::Invalid { .. } => "FieldValueInvalid",
+            FieldErrorKind::Required { .. } => "FieldValueRequired",
+            FieldErrorKind::Forbidden { .. } => "FieldValueForbidden",
+            FieldErrorKind::NotSupported { .. } => "FieldValueNotSupported",
+            FieldErrorKind::Duplicate { .. } => "FieldValueDuplicate",
+            FieldErrorKind::TooLong { .. } => "FieldValueTooLong",
+        }
+    }
+
+    /// The message without the field path.
+    pub fn message(&self) -> String {
+        match &self.kind {
+            FieldErrorKind::Invalid { value, detail } if detail.is_empty() => {
+                format!("Invalid value: {}", show(value))
+            }
+            FieldErrorKind::Invalid { value, detail } => {
+                format!("Invalid value: {}: {detail}", show(value))
+            }
+            FieldErrorKind::Required { detail } if detail.is_empty() => "Required value".into(),
+            FieldErrorKind::Required { detail } => format!("Required value: {detail}"),
+            FieldErrorKind::Forbidden { detail } => format!("Forbidden: {detail}"),
+            FieldErrorKind::NotSupported { value, supported } => {
+                let list: Vec<String> = supported.iter().map(|s| format!("{s:?}")).collect();
+                format!(
+                    "Unsupported value: {}: supported values: {}",
+                    show(value),
+                    list.join(", ")
+                )
+            }
+            FieldErrorKind::Duplicate { value } => format!("Duplicate value: {}", show(value)),
+            FieldErrorKind::TooLong { max } => {
+                format!("Too long: may not be more than {max} bytes")
+            }
+        }
+    }
+
+    pub fn to_cause(&self) -> Cause {
+        Cause {
+            reason: self.reason().into(),
+            message: self.message(),
+            field: self.field.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_read_like_upstream() {
+        assert_eq!(
+            FieldError::invalid("metadata.name", "Bad_Name", "bad").message(),
+            "Invalid value: \"Bad_Name\": bad"
+        );
+        assert_eq!(
+            FieldError::required("metadata.name", "name or generateName is required").message(),
+            "Required value: name or generateName is required"
+        );
+        assert_eq!(
+            FieldError::not_supported("spec.restartPolicy", "Sometimes", &["Always", "Never"])
+                .message(),
+            "Unsupported value: \"Sometimes\": supported values: \"Always\", \"Never\""
+        );
+        assert_eq!(
+            FieldError::invalid("spec.replicas", -1, "must be greater than or equal to 0")
+                .message(),
+            "Invalid value: -1: must be greater than or equal to 0"
+        );
+    }
+}
