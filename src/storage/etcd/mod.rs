@@ -325,3 +325,35 @@ impl Storage for EtcdStorage {
         compact::compact(self, revision).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revisions_convert_without_wrapping() {
+        assert_eq!(to_etcd(5), 5);
+        assert_eq!(to_etcd(u64::MAX), i64::MAX);
+        assert_eq!(from_etcd(7), 7);
+        assert_eq!(from_etcd(-1), 0);
+    }
+
+    #[test]
+    fn prefix_ranges() {
+        assert_eq!(range_end("/registry/pods/"), b"/registry/pods0".to_vec());
+        assert_eq!(range_end("a"), b"b".to_vec());
+        // A &str never ends in 0xff (not valid UTF-8), so the last byte can
+        // always be incremented and the open-ended "\0" end is only a
+        // fallback.
+        assert_eq!(range_end("/\u{10FFFF}"), b"/\xf4\x8f\xbf\xc0".to_vec());
+    }
+
+    #[test]
+    fn keys_must_be_utf8() {
+        assert_eq!(key_string(b"/a".to_vec()).unwrap(), "/a");
+        assert!(matches!(
+            key_string(vec![b'/', 0xff]),
+            Err(StorageError::Internal(_))
+        ));
+    }
+}
