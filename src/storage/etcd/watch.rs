@@ -197,17 +197,6 @@ impl Task {
             .storage
             .call(self.storage.context(start, 0), opening)
             .await?;
-        // etcd never goes back: a lower revision than one already delivered
-        // means it lost its data or is another cluster, and this watch's
-        // position means nothing there.
-        let now = header_revision(created.header())?;
-        if now < self.delivered {
-            return Err(StorageError::Internal(format!(
-                "etcd is at revision {now}, behind revision {} this watch already delivered: \
-                 it lost data or is another cluster",
-                self.delivered
-            )));
-        }
         if created.canceled() {
             return Err(match self.translate(&created) {
                 Step::Fail(error) => error,
