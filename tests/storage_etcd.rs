@@ -236,12 +236,14 @@ async fn history_compacted_during_an_outage_ends_the_watch() {
     let server = EtcdServer::start().await.expect("start etcd");
     let mut server = server;
     // A long first pause before re-watching leaves room to compact first.
+    let pause = Duration::from_secs(10);
     let mut options = EtcdOptions::new(vec![server.endpoint()]);
-    options.watch_backoff = (Duration::from_secs(5), Duration::from_secs(5));
+    options.watch_backoff = (pause, pause);
     let store = EtcdStorage::connect_with(options).await.unwrap();
 
     let a = store.create("/cmp/a", val("a1")).await.unwrap();
     let mut watch = store.watch("/cmp/", a.mod_revision).await.unwrap();
+    let killed = Instant::now();
     server.kill();
     server.restart().await.expect("start etcd again");
     poll_until(
@@ -260,6 +262,12 @@ async fn history_compacted_during_an_outage_ends_the_watch() {
         .await
         .unwrap();
     store.compact(a3.mod_revision).await.unwrap();
+    assert!(
+        killed.elapsed() < pause,
+        "restarting etcd and compacting took {:?}, longer than the watch's pause \
+         before re-watching: the scenario needs a larger pause on this machine",
+        killed.elapsed()
+    );
 
     match next_item(&mut watch, "the compaction").await {
         Err(error) => assert!(
