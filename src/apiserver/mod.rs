@@ -12,11 +12,16 @@
 //! The server, authentication, discovery and the per-kind strategies are
 //! built on these.
 
+pub mod admission;
+pub mod authz;
+pub mod handlers;
 pub mod http;
 pub mod object;
 pub mod registry;
 pub mod request;
 pub mod selector;
 pub mod status;
+pub mod table;
 pub mod user;
 pub mod validation;
+pub mod bootstrap;

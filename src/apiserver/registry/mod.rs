@@ -11,6 +11,70 @@
 pub mod cache;
 pub mod codec;
 pub mod filter;
+pub mod kinds;
 pub mod resource;
 pub mod store;
 pub mod strategy;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use self::resource::ResourceDescriptor;
+use self::store::{Caches, ResourceStore};
+use self::strategy::Strategy;
+use crate::storage::Storage;
+
+/// Every served resource's store, by (group, version, plural). Resources
+/// can be added and removed while serving (CRDs).
+pub struct Registry {
+    storage: Arc<dyn Storage>,
+    caches: Arc<Caches>,
+    stores: RwLock<HashMap<(String, String, String), Arc<ResourceStore>>>,
+}
+
+impl Registry {
+    pub fn new(storage: Arc<dyn Storage>) -> Registry {
+        Registry {
+            storage,
+            caches: Arc::default(),
+            stores: RwLock::default(),
+        }
+    }
+
+    pub fn storage(&self) -> &Arc<dyn Storage> {
+        &self.storage
+    }
+
+    /// Serves `descriptor` with `strategy` (replacing what was served there).
+    pub fn add(&self, descriptor: ResourceDescriptor, strategy: Arc<dyn Strategy>) {
+        let key = (
+            descriptor.group.clone(),
+            descriptor.version.clone(),
+            descriptor.plural.clone(),
+        );
+        let store = ResourceStore::new(
+            Arc::new(descriptor),
+            strategy,
+            self.storage.clone(),
+            self.caches.clone(),
+        );
+        self.stores
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, Arc::new(store));
+    }
+
+    /// Serves a built-in resource with its kind's strategy.
+    pub fn add_builtin(&self, descriptor: ResourceDescriptor) {
+        let strategy = kinds::strategy_for(&descriptor.group, &descriptor.kind);
+        self.add(descriptor, strategy);
+    }
+
+    pub fn get(&self, group: &str, version: &str, plural: &str) -> Option<Arc<ResourceStore>> {
+        self.stores
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(group.to_owned(), version.to_owned(), plural.to_owned()))
+            .cloned()
+    }
+}

@@ -18,6 +18,7 @@ use serde_json::Value;
 pub use self::continue_token::ContinueToken;
 pub use self::delete::{DeleteOptions, DeleteOutcome};
 pub use self::list::ListPage;
+pub use self::update::Part;
 
 use super::cache::Cacher;
 use super::resource::ResourceDescriptor;

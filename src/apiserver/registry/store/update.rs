@@ -232,7 +232,7 @@ impl ResourceStore {
         mut mutate: F,
     ) -> Result<Value, ApiError>
     where
-        F: FnMut(&Value) -> Result<Value, ApiError>,
+        F: FnMut(&Value) -> Result<Value, ApiError> + Send,
     {
         let key = self.key(namespace, name)?;
         loop {

@@ -1,0 +1,102 @@
+//! Authorization: may this user do this verb on this resource or path?
+//!
+//! For now one authorizer: `system:masters` may do everything, the control
+//! plane's own components (scheduler, controller-manager) may do
+//! everything, and everyone — anonymous included — may read the health and
+//! version endpoints. RBAC and the Node authorizer replace the middle rule.
+
+use super::request::RequestInfo;
+use super::status::ApiError;
+use super::user::{UserInfo, wellknown};
+
+/// Paths anyone may read (upstream's `system:public-info-viewer`).
+const PUBLIC_PATHS: [&str; 4] = ["/healthz", "/livez", "/readyz", "/version"];
+
+/// Upstream's forbidden message for `info`.
+pub fn forbidden(user: &UserInfo, info: &RequestInfo) -> ApiError {
+    if !info.is_resource {
+        return ApiError::forbidden(
+            "",
+            "",
+            "",
+            format!(
+                "forbidden: User \"{}\" cannot {} path \"{}\"",
+                user.name, info.verb, info.path
+            ),
+        );
+    }
+    let resource = match &info.subresource {
+        Some(sub) => format!("{}/{sub}", info.resource),
+        None => info.resource.clone(),
+    };
+    let qualified = crate::apiserver::status::qualified_resource(&info.group, &info.resource);
+    let subject = match &info.name {
+        Some(name) => format!("{qualified} \"{name}\" is forbidden"),
+        None => format!("{qualified} is forbidden"),
+    };
+    let scope = match &info.namespace {
+        Some(ns) => format!("in the namespace \"{ns}\""),
+        None => "at the cluster scope".to_owned(),
+    };
+    ApiError::forbidden(
+        &info.group,
+        &info.resource,
+        info.name.as_deref().unwrap_or_default(),
+        format!(
+            "{subject}: User \"{}\" cannot {} resource \"{resource}\" in API group \"{}\" {scope}",
+            user.name, info.verb, info.group
+        ),
+    )
+}
+
+/// Allows or forbids a request.
+pub fn authorize(user: &UserInfo, info: &RequestInfo) -> Result<(), ApiError> {
+    if user.in_group(wellknown::MASTERS)
+        || user.name == wellknown::SCHEDULER
+        || user.name == wellknown::CONTROLLER_MANAGER
+    {
+        return Ok(());
+    }
+    let path = info.path.trim_end_matches('/');
+    if !info.is_resource
+        && info.verb == "get"
+        && PUBLIC_PATHS
+            .iter()
+            .any(|p| path == *p || path.starts_with(&format!("{p}/")))
+    {
+        return Ok(());
+    }
+    Err(forbidden(user, info))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::Method;
+
+    #[test]
+    fn masters_everything_anonymous_health_only() {
+        let list = RequestInfo::parse(&Method::GET, "/api/v1/namespaces/default/configmaps", None);
+        let admin = UserInfo {
+            name: "kubernetes-admin".into(),
+            groups: vec![wellknown::MASTERS.into()],
+            ..Default::default()
+        };
+        assert!(authorize(&admin, &list).is_ok());
+        let err = authorize(&UserInfo::anonymous(), &list).unwrap_err();
+        assert_eq!(err.code, 403);
+        assert_eq!(
+            err.message,
+            "configmaps is forbidden: User \"system:anonymous\" cannot list resource \"configmaps\" in API group \"\" in the namespace \"default\""
+        );
+        let health = RequestInfo::parse(&Method::GET, "/readyz", Some("verbose"));
+        assert!(authorize(&UserInfo::anonymous(), &health).is_ok());
+        let root = RequestInfo::parse(&Method::GET, "/", None);
+        assert_eq!(
+            authorize(&UserInfo::anonymous(), &root)
+                .unwrap_err()
+                .message,
+            "forbidden: User \"system:anonymous\" cannot get path \"/\""
+        );
+    }
+}
