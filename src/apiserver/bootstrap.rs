@@ -7,7 +7,8 @@ use super::registry::store::WriteOptions;
 use super::status::ApiError;
 
 /// The namespaces upstream creates at start.
-pub const SYSTEM_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-public", "kube-node-lease"];
+pub const SYSTEM_NAMESPACES: [&str; 4] =
+    ["default", "kube-system", "kube-public", "kube-node-lease"];
 
 /// Creates the system namespaces that do not exist yet.
 pub async fn ensure_namespaces(registry: &Registry) -> Result<(), ApiError> {
@@ -20,7 +21,10 @@ pub async fn ensure_namespaces(registry: &Registry) -> Result<(), ApiError> {
             "kind": "Namespace",
             "metadata": { "name": name },
         });
-        match namespaces.create(None, object, &WriteOptions::default()).await {
+        match namespaces
+            .create(None, object, &WriteOptions::default())
+            .await
+        {
             Ok(_) => {}
             Err(e) if e.reason == "AlreadyExists" => {}
             Err(e) => return Err(e),

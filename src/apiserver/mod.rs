@@ -14,6 +14,7 @@
 
 pub mod admission;
 pub mod authz;
+pub mod bootstrap;
 pub mod handlers;
 pub mod http;
 pub mod object;
@@ -24,4 +25,3 @@ pub mod status;
 pub mod table;
 pub mod user;
 pub mod validation;
-pub mod bootstrap;

@@ -94,6 +94,9 @@ pub struct EtcdStorage {
     compacted: Arc<AtomicU64>,
     /// Watch tasks still running (for tests and metrics).
     watches: Arc<AtomicUsize>,
+    /// Whether the server's requested progress notifications need a
+    /// second round trip to be trusted (see `watch`).
+    confirm_progress: bool,
 }
 
 impl std::fmt::Debug for EtcdStorage {
@@ -143,18 +146,19 @@ impl EtcdStorage {
         let watch = client
             .watch_client()
             .max_decoding_message_size(MAX_MESSAGE_BYTES);
-        let storage = EtcdStorage {
+        let mut storage = EtcdStorage {
             kv,
             watch,
             options: Arc::new(options),
             compacted: Arc::new(AtomicU64::new(0)),
             watches: Arc::new(AtomicUsize::new(0)),
+            confirm_progress: false,
         };
         let mut maintenance = client.maintenance_client();
         let status = storage
             .call(Context::default(), maintenance.status())
             .await?;
-        watch::check_server_version(status.version());
+        storage.confirm_progress = watch::check_server_version(status.version());
         Ok(storage)
     }
 

@@ -62,6 +62,7 @@ pub async fn watch(
         prefix: prefix.as_bytes().to_vec(),
         end: range_end(prefix),
         delivered: after,
+        unconfirmed: None,
         storage: storage.clone(),
     };
     // The first connection is made here, so that an unreachable etcd is an
@@ -78,18 +79,36 @@ pub async fn watch(
     }))
 }
 
-/// Warns when the server's requested progress notifications can overtake
-/// events (etcd-io/etcd#15220, fixed in 3.4.25 and 3.5.8): a
-/// `Progress { revision }` may then arrive before an event at or below
-/// `revision` that was about to be sent.
-pub fn check_server_version(version: &str) {
-    if progress_may_overtake_events(version) {
+/// Whether requested progress notifications from etcd `version` must be
+/// confirmed, warning if so.
+///
+/// Before 3.4.25 and 3.5.8 (etcd-io/etcd#15220) etcd answers a progress
+/// request at once with its current revision, on a path that races the
+/// watch's events: the answer can overtake an event at or below its
+/// revision that was about to be sent (already queued for a watcher that
+/// is in sync, or not yet read from history for one that is catching up).
+/// On those servers a watch confirms each answer with a second request and
+/// passes on the first answer's revision only when the second answer
+/// arrives: by then, a full round trip later, etcd has sent what was queued
+/// behind the first. That closes the race for watchers in sync (the usual
+/// case: a watch cache asking every few seconds) but not for one still
+/// catching up on history, so the fix is to upgrade etcd.
+pub fn check_server_version(version: &str) -> bool {
+    let buggy = progress_may_overtake_events(version);
+    if buggy {
         tracing::warn!(
             "etcd {version} may send requested watch progress before events it covers \
-             (etcd-io/etcd#15220); upgrade to 3.4.25+ or 3.5.8+"
+             (etcd-io/etcd#15220); keelson works around it for watches in sync, \
+             upgrade etcd to 3.4.25+ or 3.5.8+ to be sure"
         );
     }
+    buggy
 }
+
+/// The watch id etcd puts on answers to progress requests (they are for
+/// the whole gRPC stream); periodic notifications carry the watch's own id
+/// and travel with its events, so they are always in order.
+const REQUESTED_PROGRESS: i64 = -1;
 
 /// Whether etcd `version` has the progress ordering bug.
 pub fn progress_may_overtake_events(version: &str) -> bool {
@@ -146,6 +165,9 @@ enum Step {
     Fail(StorageError),
     /// The watch was canceled for a reason that a new watch may not share.
     Reconnect(String),
+    /// A progress answer to confirm with a second request (see
+    /// [`check_server_version`]).
+    ConfirmProgress,
     Nothing,
 }
 
@@ -155,6 +177,8 @@ struct Task {
     end: Vec<u8>,
     /// Every change up to this revision has been delivered.
     delivered: Revision,
+    /// A progress answer waiting for its confirmation.
+    unconfirmed: Option<Revision>,
     storage: EtcdStorage,
 }
 
@@ -162,6 +186,8 @@ impl Task {
     /// Opens an etcd watch from `delivered + 1` and waits until etcd has
     /// created it.
     async fn connect(&mut self) -> StorageResult<Connection> {
+        // A confirmation in flight died with the old stream.
+        self.unconfirmed = None;
         let start = self.delivered + 1;
         let compacted = self.storage.compacted.load(Ordering::Acquire);
         if start < compacted {
@@ -312,6 +338,11 @@ impl Task {
                             let _ = events.send(Err(error)).await;
                             break;
                         }
+                        Step::ConfirmProgress => {
+                            if live.requests.request_progress().await.is_err() {
+                                connection = None;
+                            }
+                        }
                         Step::Reconnect(reason) => {
                             tracing::warn!(%reason, "etcd canceled a watch; watching again");
                             connection = None;
@@ -368,9 +399,18 @@ impl Task {
         if response.events().is_empty() {
             // A progress notification: everything up to the header revision
             // has been sent. It never moves the watcher backwards.
-            let Ok(revision) = header_revision(response.header()) else {
+            let Ok(mut revision) = header_revision(response.header()) else {
                 return Step::Nothing;
             };
+            if self.storage.confirm_progress && response.watch_id() == REQUESTED_PROGRESS {
+                match self.unconfirmed.take() {
+                    None => {
+                        self.unconfirmed = Some(revision);
+                        return Step::ConfirmProgress;
+                    }
+                    Some(first) => revision = first,
+                }
+            }
             self.delivered = self.delivered.max(revision);
             return Step::Deliver(
                 vec![WatchEvent::Progress {
