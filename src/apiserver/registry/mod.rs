@@ -66,7 +66,8 @@ impl Registry {
 
     /// Serves a built-in resource with its kind's strategy.
     pub fn add_builtin(&self, descriptor: ResourceDescriptor) {
-        let strategy = kinds::strategy_for(&descriptor.group, &descriptor.kind);
+        let strategy =
+            kinds::strategy_for(&descriptor.group, &descriptor.version, &descriptor.kind);
         self.add(descriptor, strategy);
     }
 

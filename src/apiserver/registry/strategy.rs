@@ -32,16 +32,10 @@ pub trait Strategy: Send + Sync + 'static {
         NameRule::Subdomain
     }
 
-    /// Whether `status` is a subresource: writes to the main resource keep
-    /// the stored status and status writes keep everything else.
-    fn has_status(&self) -> bool {
-        false
-    }
-
     /// Whether `metadata.generation` counts changes to the desired state
-    /// (everything but metadata and status).
+    /// (everything but metadata and status), as for workloads.
     fn tracks_generation(&self) -> bool {
-        self.has_status()
+        false
     }
 
     /// Reads a body into the kind's schema: drops (and reports) unknown
@@ -114,6 +108,16 @@ pub trait Strategy: Send + Sync + 'static {
 pub struct DefaultStrategy;
 
 impl Strategy for DefaultStrategy {}
+
+/// A kind with no special rules but a `generation` that counts spec
+/// changes (workloads, policies, …).
+pub struct GenerationStrategy;
+
+impl Strategy for GenerationStrategy {
+    fn tracks_generation(&self) -> bool {
+        true
+    }
+}
 
 /// The value of a field selector field for any kind: the two metadata
 /// fields every kind supports, then the kind's own.

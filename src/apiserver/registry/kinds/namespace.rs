@@ -26,14 +26,6 @@ impl Strategy for NamespaceStrategy {
         NameRule::Label
     }
 
-    fn has_status(&self) -> bool {
-        true
-    }
-
-    fn tracks_generation(&self) -> bool {
-        false
-    }
-
     fn prepare_for_create(&self, object: &mut Value) {
         object["status"] = json!({ "phase": "Active" });
         // Every namespace is held for the namespace controller.

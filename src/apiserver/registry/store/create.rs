@@ -162,7 +162,7 @@ impl ResourceStore {
         } else {
             object.remove_meta("generation");
         }
-        if self.strategy.has_status()
+        if self.descriptor.subresource("status").is_some()
             && let Some(map) = object.as_object_mut()
         {
             map.remove("status");

@@ -97,7 +97,7 @@ impl ResourceStore {
                 }
             }
         }
-        if self.strategy.has_status() {
+        if self.descriptor.subresource("status").is_some() {
             match old.get("status") {
                 Some(status) => new["status"] = status.clone(),
                 None => {
