@@ -63,7 +63,7 @@ macro_rules! contract_tests {
     };
 }
 
-contract_tests!(embedded);
+contract_tests!(embedded, etcd);
 
 fn val(s: &str) -> Bytes {
     Bytes::from(s.to_owned())

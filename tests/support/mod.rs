@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use keelson::storage::Storage;
 use keelson::storage::embedded::EmbeddedStorage;
+use keelson::storage::etcd::EtcdStorage;
+use keelson::testing::EtcdServer;
 
 /// A store plus whatever keeps it alive (its directory, its etcd server).
 pub struct TestStore {
@@ -27,5 +29,18 @@ pub async fn embedded() -> TestStore {
     TestStore {
         store: Arc::new(store),
         _guard: Box::new(dir),
+    }
+}
+
+/// A fresh etcd on loopback, for this store alone (so revisions and
+/// compaction are the test's own); stopped when the store is dropped.
+pub async fn etcd() -> TestStore {
+    let server = EtcdServer::start().await.expect("start etcd");
+    let store = EtcdStorage::connect(vec![server.endpoint()])
+        .await
+        .expect("connect to etcd");
+    TestStore {
+        store: Arc::new(store),
+        _guard: Box::new(server),
     }
 }
