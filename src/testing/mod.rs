@@ -2,6 +2,7 @@
 //! mocks. Kept in the library so integration tests, benchmarks and later
 //! end-to-end harnesses share one implementation.
 
+pub mod api;
 pub mod etcd;
 pub mod poll;
 pub mod ports;

@@ -35,13 +35,9 @@ pub async fn admit(registry: &Registry, info: &RequestInfo) -> Result<(), ApiErr
     let Some(namespaces) = registry.get("", "v1", "namespaces") else {
         return Ok(());
     };
-    // The cache first (cheap), then storage: a namespace created a moment
-    // ago may not have reached the cache yet.
-    let found = match namespaces.get(None, namespace, Some("0")).await {
-        Ok(found) => found,
-        Err(e) if e.reason == "NotFound" => namespaces.get(None, namespace, None).await?,
-        Err(e) => return Err(e),
-    };
+    // A consistent read: a namespace created or deleted a moment ago may
+    // not have reached the watch cache yet.
+    let found = namespaces.get(None, namespace, None).await?;
     if found.object.deletion_timestamp().is_some() {
         let resource = crate::apiserver::status::qualified_resource(&info.group, &info.resource);
         let name = info.name.as_deref().unwrap_or_default();
