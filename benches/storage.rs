@@ -102,10 +102,10 @@ impl Report {
             for f in figures {
                 print!("{:>14}", f.show());
             }
-            if let [embedded, etcd] = figures.as_slice() {
-                if etcd.value() > 0.0 {
-                    print!("{:>15.2}x", embedded.value() / etcd.value());
-                }
+            if let [embedded, etcd] = figures.as_slice()
+                && etcd.value() > 0.0
+            {
+                print!("{:>15.2}x", embedded.value() / etcd.value());
             }
             println!();
         }
