@@ -689,3 +689,35 @@ async fn discovery_lists_the_built_in_resources() {
         .await;
     assert_eq!(anonymous.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_watch_from_before_the_cache_window_gets_an_expired_error_event() {
+    let api = TestApi::start().await;
+    let a = api
+        .call(Method::POST, CM, Some(configmap("a", json!({}))))
+        .await
+        .json();
+    // Fill the cache after a's creation: its window starts there.
+    api.call(Method::GET, CM, None).await;
+    let before: u64 = a["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .parse::<u64>()
+        .unwrap()
+        - 1;
+    let (status, mut events) = api
+        .watch(&format!("{CM}?watch=true&resourceVersion={before}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let error = next_event(&mut events).await;
+    assert_eq!(error["type"], "ERROR");
+    assert_eq!(error["object"]["kind"], "Status");
+    assert_eq!(error["object"]["code"], 410);
+    assert_eq!(error["object"]["reason"], "Expired");
+    assert!(
+        tokio::time::timeout(Duration::from_secs(5), events.next())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

@@ -131,8 +131,13 @@ pub async fn serve(
                 .timeout_seconds
                 .filter(|t| *t > 0)
                 .map_or_else(default_watch_timeout, |t| Duration::from_secs(t as u64));
-            let watch = store.watch(namespace, &options, filter).await?;
-            Ok(watch::response(watch, descriptor, representation, timeout))
+            match store.watch(namespace, &options, filter).await {
+                Ok(watch) => Ok(watch::response(watch, descriptor, representation, timeout)),
+                // Upstream starts the stream and reports an expired
+                // resourceVersion as its one ERROR event; clients re-list.
+                Err(error) if error.code == StatusCode::GONE => Ok(watch::error_response(&error)),
+                Err(error) => Err(error),
+            }
         }
         Verb::Create => {
             let options = write_options(&query)?;

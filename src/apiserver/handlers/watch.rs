@@ -117,3 +117,12 @@ pub fn response(
     );
     response
 }
+
+/// A watch that fails at once: one ERROR event carrying the Status.
+pub fn error_response(error: &crate::apiserver::status::ApiError) -> Response<ResponseBody> {
+    let event = line(
+        "ERROR",
+        &serde_json::to_vec(&error.to_status()).unwrap_or_default(),
+    );
+    super::response::bytes(StatusCode::OK, "application/json", event)
+}
