@@ -319,7 +319,7 @@ fn main() {
         drop(embedded);
         report.add(
             0,
-            "store memory (RSS growth)",
+            "store memory (RSS)",
             Figure::Bytes(after.saturating_sub(before)),
         );
         report.add(0, "data on disk", Figure::Bytes(dir_size(dir.path())));
@@ -335,7 +335,7 @@ fn main() {
         let pid = server.pid().unwrap_or(0);
         report.add(
             1,
-            "store memory (RSS growth)",
+            "store memory (RSS)",
             Figure::Bytes(rss_of(pid, "VmRSS:")),
         );
         report.add(

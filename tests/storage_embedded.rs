@@ -51,6 +51,7 @@ async fn a_slow_watcher_is_cut_off_and_writers_never_wait_for_it() {
             dir.path(),
             EmbeddedOptions {
                 watch_buffer: BUFFER,
+                ..Default::default()
             },
         )
         .unwrap(),

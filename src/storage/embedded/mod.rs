@@ -42,12 +42,18 @@ const WRITE_QUEUE: usize = 8192;
 pub struct EmbeddedOptions {
     /// Events buffered per watcher before it is cut off as too slow.
     pub watch_buffer: usize,
+    /// Bytes of pages redb keeps in memory. redb's own default (1 GiB) is
+    /// sized for a database that owns the machine; a control plane's
+    /// working set is the objects it serves, most of which the watch cache
+    /// holds anyway.
+    pub cache_bytes: usize,
 }
 
 impl Default for EmbeddedOptions {
     fn default() -> Self {
         EmbeddedOptions {
             watch_buffer: watch::DEFAULT_WATCH_BUFFER,
+            cache_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -77,7 +83,9 @@ impl EmbeddedStorage {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| StorageError::Internal(format!("creating {}: {e}", data_dir.display())))?;
         let path = data_dir.join(DB_FILE);
-        let db = Database::create(&path)
+        let db = Database::builder()
+            .set_cache_size(options.cache_bytes)
+            .create(&path)
             .map_err(|e| StorageError::Internal(format!("opening {}: {e}", path.display())))?;
         let db = Arc::new(db);
         let hub = Arc::new(Hub::new(options.watch_buffer.max(1)));
