@@ -96,8 +96,9 @@ pub struct Cacher {
     prefix: String,
     storage: Arc<dyn Storage>,
     state: Mutex<State>,
-    /// The revision the cache has caught up to (0 until the first fill).
-    revision: watch::Sender<Revision>,
+    /// The revision the cache has caught up to; `None` until the first
+    /// fill.
+    revision: watch::Sender<Option<Revision>>,
     /// Wakes the feed loop to ask storage for progress.
     progress_wanted: Notify,
 }
@@ -110,7 +111,7 @@ impl Cacher {
             prefix,
             storage,
             state: Mutex::new(State::new(WINDOW)),
-            revision: watch::channel(0).0,
+            revision: watch::channel(None).0,
             progress_wanted: Notify::new(),
         });
         tokio::spawn(feed(Arc::downgrade(&cacher)));
@@ -121,9 +122,9 @@ impl Cacher {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The revision the cache has caught up to.
+    /// The revision the cache has caught up to (0 before the first fill).
     pub fn revision(&self) -> Revision {
-        *self.revision.borrow()
+        self.revision.borrow().unwrap_or(0)
     }
 
     /// Waits until the cache has seen `target` (0: until it is filled).
@@ -132,7 +133,7 @@ impl Cacher {
         let wait = async {
             loop {
                 let seen = *revision.borrow_and_update();
-                if seen > 0 && seen >= target {
+                if seen.is_some_and(|seen| seen >= target) {
                     return;
                 }
                 self.progress_wanted.notify_one();
@@ -222,7 +223,7 @@ impl Cacher {
             WatchEvent::Progress { .. } => state.advance(revision),
         }
         drop(state);
-        self.revision.send_replace(revision);
+        self.revision.send_replace(Some(revision));
         Ok(())
     }
 
@@ -255,7 +256,7 @@ impl Cacher {
             })
             .collect();
         self.lock().reset(objects, revision);
-        self.revision.send_replace(revision);
+        self.revision.send_replace(Some(revision));
         Ok(revision)
     }
 }
