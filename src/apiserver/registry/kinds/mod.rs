@@ -3,7 +3,10 @@
 //! ([`typed::Typed`]); a kind with no further rules uses
 //! [`DefaultStrategy`] inside that.
 
+pub mod fields;
 mod namespace;
+mod pod;
+pub mod pod_spec;
 pub mod typed;
 
 use std::sync::Arc;
@@ -16,6 +19,7 @@ use self::typed::Typed;
 use super::strategy::{DefaultStrategy, GenerationStrategy, Strategy};
 
 pub use self::namespace::NamespaceStrategy;
+pub use self::pod::PodStrategy;
 
 /// `Typed<K, S>` as a shared strategy.
 fn typed<K, S>(inner: S) -> Arc<dyn Strategy>
@@ -33,7 +37,7 @@ pub fn strategy_for(group: &str, version: &str, kind: &str) -> Arc<dyn Strategy>
     let g = GenerationStrategy;
     match (group, version, kind) {
         ("", "v1", "Namespace") => typed::<core::v1::Namespace, _>(NamespaceStrategy),
-        ("", "v1", "Pod") => typed::<core::v1::Pod, _>(d),
+        ("", "v1", "Pod") => typed::<core::v1::Pod, _>(PodStrategy),
         ("", "v1", "Service") => typed::<core::v1::Service, _>(d),
         ("", "v1", "Endpoints") => typed::<core::v1::Endpoints, _>(d),
         ("", "v1", "ConfigMap") => typed::<core::v1::ConfigMap, _>(d),
