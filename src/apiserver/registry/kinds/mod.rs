@@ -7,6 +7,7 @@ pub mod fields;
 mod namespace;
 mod pod;
 pub mod pod_spec;
+mod service;
 pub mod typed;
 
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use super::strategy::{DefaultStrategy, GenerationStrategy, Strategy};
 
 pub use self::namespace::NamespaceStrategy;
 pub use self::pod::PodStrategy;
+pub use self::service::ServiceStrategy;
 
 /// `Typed<K, S>` as a shared strategy.
 fn typed<K, S>(inner: S) -> Arc<dyn Strategy>
@@ -38,7 +40,7 @@ pub fn strategy_for(group: &str, version: &str, kind: &str) -> Arc<dyn Strategy>
     match (group, version, kind) {
         ("", "v1", "Namespace") => typed::<core::v1::Namespace, _>(NamespaceStrategy),
         ("", "v1", "Pod") => typed::<core::v1::Pod, _>(PodStrategy),
-        ("", "v1", "Service") => typed::<core::v1::Service, _>(d),
+        ("", "v1", "Service") => typed::<core::v1::Service, _>(ServiceStrategy),
         ("", "v1", "Endpoints") => typed::<core::v1::Endpoints, _>(d),
         ("", "v1", "ConfigMap") => typed::<core::v1::ConfigMap, _>(d),
         ("", "v1", "Secret") => typed::<core::v1::Secret, _>(d),
