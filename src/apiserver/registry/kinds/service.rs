@@ -300,15 +300,14 @@ impl Strategy for ServiceStrategy {
                     map.remove("sessionAffinityConfig");
                 }
             }
-            "ClientIP" => {
+            "ClientIP"
                 if spec
                     .pointer("/sessionAffinityConfig/clientIP/timeoutSeconds")
-                    .is_none_or(Value::is_null)
-                {
-                    spec["sessionAffinityConfig"] = json!({
-                        "clientIP": {"timeoutSeconds": DEFAULT_CLIENT_IP_TIMEOUT_SECONDS}
-                    });
-                }
+                    .is_none_or(Value::is_null) =>
+            {
+                spec["sessionAffinityConfig"] = json!({
+                    "clientIP": {"timeoutSeconds": DEFAULT_CLIENT_IP_TIMEOUT_SECONDS}
+                });
             }
             _ => {}
         }
