@@ -9,6 +9,7 @@ mod pod;
 pub mod pod_spec;
 mod service;
 pub mod typed;
+mod workloads;
 
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ use super::strategy::{DefaultStrategy, GenerationStrategy, Strategy};
 pub use self::namespace::NamespaceStrategy;
 pub use self::pod::PodStrategy;
 pub use self::service::ServiceStrategy;
+pub use self::workloads::{ReplicationControllerStrategy, Workload, WorkloadStrategy};
 
 /// `Typed<K, S>` as a shared strategy.
 fn typed<K, S>(inner: S) -> Arc<dyn Strategy>
@@ -51,12 +53,22 @@ pub fn strategy_for(group: &str, version: &str, kind: &str) -> Arc<dyn Strategy>
         ("", "v1", "PersistentVolumeClaim") => typed::<core::v1::PersistentVolumeClaim, _>(d),
         ("", "v1", "LimitRange") => typed::<core::v1::LimitRange, _>(d),
         ("", "v1", "ResourceQuota") => typed::<core::v1::ResourceQuota, _>(d),
-        ("", "v1", "ReplicationController") => typed::<core::v1::ReplicationController, _>(g),
+        ("", "v1", "ReplicationController") => {
+            typed::<core::v1::ReplicationController, _>(ReplicationControllerStrategy)
+        }
         ("", "v1", "PodTemplate") => typed::<core::v1::PodTemplate, _>(d),
-        ("apps", "v1", "Deployment") => typed::<apps::v1::Deployment, _>(g),
-        ("apps", "v1", "ReplicaSet") => typed::<apps::v1::ReplicaSet, _>(g),
-        ("apps", "v1", "StatefulSet") => typed::<apps::v1::StatefulSet, _>(g),
-        ("apps", "v1", "DaemonSet") => typed::<apps::v1::DaemonSet, _>(g),
+        ("apps", "v1", "Deployment") => {
+            typed::<apps::v1::Deployment, _>(WorkloadStrategy(Workload::Deployment))
+        }
+        ("apps", "v1", "ReplicaSet") => {
+            typed::<apps::v1::ReplicaSet, _>(WorkloadStrategy(Workload::ReplicaSet))
+        }
+        ("apps", "v1", "StatefulSet") => {
+            typed::<apps::v1::StatefulSet, _>(WorkloadStrategy(Workload::StatefulSet))
+        }
+        ("apps", "v1", "DaemonSet") => {
+            typed::<apps::v1::DaemonSet, _>(WorkloadStrategy(Workload::DaemonSet))
+        }
         ("apps", "v1", "ControllerRevision") => typed::<apps::v1::ControllerRevision, _>(d),
         ("batch", "v1", "Job") => typed::<batch::v1::Job, _>(g),
         ("batch", "v1", "CronJob") => typed::<batch::v1::CronJob, _>(g),
