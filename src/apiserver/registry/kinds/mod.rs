@@ -3,6 +3,8 @@
 //! ([`typed::Typed`]); a kind with no further rules uses
 //! [`DefaultStrategy`] inside that.
 
+mod batch;
+mod cron_schedule;
 pub mod fields;
 mod namespace;
 mod pod;
@@ -20,6 +22,7 @@ use k8s_openapi::kube_aggregator::pkg::apis::apiregistration::v1 as apiregistrat
 use self::typed::Typed;
 use super::strategy::{DefaultStrategy, GenerationStrategy, Strategy};
 
+pub use self::batch::{CronJobStrategy, JobStrategy};
 pub use self::namespace::NamespaceStrategy;
 pub use self::pod::PodStrategy;
 pub use self::service::ServiceStrategy;
@@ -70,8 +73,8 @@ pub fn strategy_for(group: &str, version: &str, kind: &str) -> Arc<dyn Strategy>
             typed::<apps::v1::DaemonSet, _>(WorkloadStrategy(Workload::DaemonSet))
         }
         ("apps", "v1", "ControllerRevision") => typed::<apps::v1::ControllerRevision, _>(d),
-        ("batch", "v1", "Job") => typed::<batch::v1::Job, _>(g),
-        ("batch", "v1", "CronJob") => typed::<batch::v1::CronJob, _>(g),
+        ("batch", "v1", "Job") => typed::<batch::v1::Job, _>(JobStrategy),
+        ("batch", "v1", "CronJob") => typed::<batch::v1::CronJob, _>(CronJobStrategy),
         ("autoscaling", "v1", "HorizontalPodAutoscaler") => {
             typed::<autoscaling::v1::HorizontalPodAutoscaler, _>(g)
         }
