@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::fields::{default_field, get, selectable, semantically_equal, string};
+use super::fields::{child_object, default_field, get, selectable, semantically_equal, string};
 use crate::apiserver::object::ObjectExt;
 use crate::apiserver::registry::strategy::{FieldLookup, Strategy};
 use crate::apiserver::validation::FieldError;
@@ -126,9 +126,29 @@ fn required_keys(secret_type: &str) -> &'static [&'static str] {
     }
 }
 
+/// `stringData` is a write-only convenience: its entries replace those of
+/// `data` (base64-encoded there) and it is never stored.
+fn merge_string_data(secret: &mut Value) {
+    use base64::Engine;
+    let Some(string_data) = secret.as_object_mut().and_then(|m| m.remove("stringData")) else {
+        return;
+    };
+    let Some(entries) = string_data.as_object().filter(|m| !m.is_empty()) else {
+        return;
+    };
+    if let Some(data) = child_object(secret, "data") {
+        for (key, value) in entries {
+            let encoded = base64::engine::general_purpose::STANDARD
+                .encode(value.as_str().unwrap_or_default());
+            data.insert(key.clone(), Value::String(encoded));
+        }
+    }
+}
+
 impl Strategy for SecretStrategy {
     fn default(&self, secret: &mut Value) {
         default_field(secret, "type", "Opaque");
+        merge_string_data(secret);
     }
 
     fn validate(&self, secret: &Value) -> Vec<FieldError> {
@@ -252,6 +272,18 @@ mod tests {
             SecretStrategy.field_value(&secret, "data"),
             FieldLookup::Unsupported
         );
+    }
+
+    #[test]
+    fn string_data_is_written_into_data() {
+        let mut secret =
+            json!({"data": {"a": "YQ==", "b": "Yg=="}, "stringData": {"b": "B", "c": "c"}});
+        SecretStrategy.default(&mut secret);
+        assert_eq!(
+            secret["data"],
+            json!({"a": "YQ==", "b": "Qg==", "c": "Yw=="})
+        );
+        assert!(secret.get("stringData").is_none());
     }
 
     #[test]
