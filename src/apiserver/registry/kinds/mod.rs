@@ -37,7 +37,7 @@ pub use self::endpoints::{EndpointSliceStrategy, EndpointsStrategy};
 pub use self::event::EventStrategy;
 pub use self::namespace::NamespaceStrategy;
 pub use self::node::NodeStrategy;
-pub use self::pod::PodStrategy;
+pub use self::pod::{PodStrategy, PodTemplateStrategy};
 pub use self::rbac::{BindingStrategy, RoleStrategy};
 pub use self::scheduling::PriorityClassStrategy;
 pub use self::service::ServiceStrategy;
@@ -81,7 +81,7 @@ pub fn strategy_for(group: &str, version: &str, kind: &str) -> Arc<dyn Strategy>
         ("", "v1", "ReplicationController") => {
             typed::<core::v1::ReplicationController, _>(ReplicationControllerStrategy)
         }
-        ("", "v1", "PodTemplate") => typed::<core::v1::PodTemplate, _>(d),
+        ("", "v1", "PodTemplate") => typed::<core::v1::PodTemplate, _>(PodTemplateStrategy),
         ("apps", "v1", "Deployment") => {
             typed::<apps::v1::Deployment, _>(WorkloadStrategy(Workload::Deployment))
         }

@@ -1,4 +1,4 @@
-//! Pods: upstream's defaults, what admission adds on every cluster
+//! Pods (and PodTemplates, which hold just a pod template): upstream's defaults, what admission adds on every cluster
 //! (DefaultTolerationSeconds' two tolerations, Priority's priority 0),
 //! `status.phase: Pending` and the QoS class on create, validation of the
 //! spec, the few spec fields an update may change, and the pod field
@@ -9,7 +9,10 @@ use serde_json::{Value, json};
 use super::fields::{
     differences, elements, get, int, selectable, selectable_bool, semantically_equal, str_at,
 };
-use super::pod_spec::{default_pod_only, default_pod_spec, qos_class, validate_pod_spec};
+use super::pod_spec::{
+    default_pod_only, default_pod_spec, default_template, qos_class, validate_pod_spec,
+    validate_template,
+};
 use crate::apiserver::object::now_rfc3339;
 use crate::apiserver::registry::strategy::{FieldLookup, Strategy};
 use crate::apiserver::validation::FieldError;
@@ -24,6 +27,21 @@ const UNREACHABLE_TAINT: &str = "node.kubernetes.io/unreachable";
 const UPDATABLE_FIELDS: &str = "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";
 
 pub struct PodStrategy;
+
+/// PodTemplates: a template's defaults and validation, nothing more.
+pub struct PodTemplateStrategy;
+
+impl Strategy for PodTemplateStrategy {
+    fn default(&self, object: &mut Value) {
+        if let Some(template) = object.get_mut("template") {
+            default_template(template);
+        }
+    }
+
+    fn validate(&self, object: &Value) -> Vec<FieldError> {
+        validate_template(get(object, "template"), "template")
+    }
+}
 
 /// Whether `tolerations` already tolerate `taint` with NoExecute (an empty
 /// key or effect tolerates all).
@@ -453,6 +471,20 @@ mod tests {
             [
                 "spec.schedulingGates: Forbidden: only deletion is allowed, but found new scheduling gate 'c'"
             ]
+        );
+    }
+
+    #[test]
+    fn pod_templates_are_defaulted_and_checked() {
+        let mut template =
+            json!({"template": {"spec": {"containers": [{"name": "c", "image": "x:1"}]}}});
+        PodTemplateStrategy.default(&mut template);
+        assert_eq!(template["template"]["spec"]["restartPolicy"], "Always");
+        assert!(PodTemplateStrategy.validate(&template).is_empty());
+        template["template"]["spec"]["containers"] = json!([]);
+        assert_eq!(
+            lines(&PodTemplateStrategy.validate(&template)),
+            ["template.spec.containers: Required value"]
         );
     }
 
