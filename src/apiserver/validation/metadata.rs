@@ -4,14 +4,16 @@
 use serde_json::Value;
 
 use super::FieldError;
+use super::labels::validate_labels;
 use super::names::{NameRule, subdomain_errors};
 use crate::apiserver::object::ObjectExt;
 
 const ANNOTATIONS_MAX_BYTES: usize = 256 * 1024;
 const QUALIFIED_NAME_FORMAT: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
-const LABEL_VALUE_FORMAT: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
 
-fn is_name_part(s: &str) -> bool {
+/// Whether `s` is a qualified name's name part (also a non-empty label
+/// value).
+pub(super) fn is_name_part(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
         && b[0].is_ascii_alphanumeric()
@@ -73,37 +75,7 @@ pub fn validate(object: &Value, rule: NameRule, creating: bool) -> Vec<FieldErro
     }
     let meta = object.metadata();
     if let Some(labels) = meta.and_then(|m| m.get("labels")) {
-        match labels.as_object() {
-            Some(labels) => {
-                for (key, value) in labels {
-                    for e in qualified_name_errors(key) {
-                        errors.push(FieldError::invalid("metadata.labels", key.as_str(), e));
-                    }
-                    match value.as_str() {
-                        Some(v) if v.is_empty() || (v.len() <= 63 && is_name_part(v)) => {}
-                        Some(v) => {
-                            let detail = if v.len() > 63 {
-                                "must be no more than 63 characters".to_string()
-                            } else {
-                                LABEL_VALUE_FORMAT.to_string()
-                            };
-                            errors.push(FieldError::invalid("metadata.labels", v, detail));
-                        }
-                        None => errors.push(FieldError::invalid(
-                            format!("metadata.labels.{key}"),
-                            value.clone(),
-                            "must be a string",
-                        )),
-                    }
-                }
-            }
-            None if labels.is_null() => {}
-            None => errors.push(FieldError::invalid(
-                "metadata.labels",
-                labels.clone(),
-                "must be an object",
-            )),
-        }
+        errors.extend(validate_labels(labels, "metadata.labels"));
     }
     if let Some(annotations) = meta.and_then(|m| m.get("annotations")) {
         match annotations.as_object() {

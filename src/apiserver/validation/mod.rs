@@ -2,8 +2,11 @@
 //! (names, metadata). A list of [`FieldError`]s becomes one 422 `Invalid`
 //! whose causes kubectl prints line by line.
 
+pub mod labels;
 pub mod metadata;
 pub mod names;
+pub mod quantity;
+pub mod values;
 
 use serde_json::Value;
 
@@ -22,6 +25,12 @@ pub enum FieldErrorKind {
         value: Value,
         detail: String,
     },
+    /// An invalid value that upstream prints in Go syntax (maps and
+    /// structs, `map[string]string{"app":"web"}`), kept as printed.
+    InvalidPrinted {
+        printed: String,
+        detail: String,
+    },
     Required {
         detail: String,
     },
@@ -33,6 +42,9 @@ pub enum FieldErrorKind {
         supported: Vec<String>,
     },
     Duplicate {
+        value: Value,
+    },
+    NotFound {
         value: Value,
     },
     TooLong {
@@ -59,6 +71,33 @@ impl FieldError {
             kind: FieldErrorKind::Invalid {
                 value: value.into(),
                 detail: detail.into(),
+            },
+        }
+    }
+
+    /// An invalid value that upstream prints as Go source (see
+    /// [`FieldErrorKind::InvalidPrinted`]).
+    pub fn invalid_printed(
+        field: impl Into<String>,
+        printed: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
+        FieldError {
+            field: field.into(),
+            kind: FieldErrorKind::InvalidPrinted {
+                printed: printed.into(),
+                detail: detail.into(),
+            },
+        }
+    }
+
+    /// A reference to something that does not exist (a volume mount naming
+    /// no volume, …).
+    pub fn not_found(field: impl Into<String>, value: impl Into<Value>) -> Self {
+        FieldError {
+            field: field.into(),
+            kind: FieldErrorKind::NotFound {
+                value: value.into(),
             },
         }
     }
@@ -119,11 +158,14 @@ impl FieldError {
     /// The `reason` of the Status cause.
     pub fn reason(&self) -> &'static str {
         match self.kind {
-            FieldErrorKind::Invalid { .. } => "FieldValueInvalid",
+            FieldErrorKind::Invalid { .. } | FieldErrorKind::InvalidPrinted { .. } => {
+                "FieldValueInvalid"
+            }
             FieldErrorKind::Required { .. } => "FieldValueRequired",
             FieldErrorKind::Forbidden { .. } => "FieldValueForbidden",
             FieldErrorKind::NotSupported { .. } => "FieldValueNotSupported",
             FieldErrorKind::Duplicate { .. } => "FieldValueDuplicate",
+            FieldErrorKind::NotFound { .. } => "FieldValueNotFound",
             FieldErrorKind::TooLong { .. } => "FieldValueTooLong",
         }
     }
@@ -137,6 +179,9 @@ impl FieldError {
             FieldErrorKind::Invalid { value, detail } => {
                 format!("Invalid value: {}: {detail}", show(value))
             }
+            FieldErrorKind::InvalidPrinted { printed, detail } => {
+                format!("Invalid value: {printed}: {detail}")
+            }
             FieldErrorKind::Required { detail } if detail.is_empty() => "Required value".into(),
             FieldErrorKind::Required { detail } => format!("Required value: {detail}"),
             FieldErrorKind::Forbidden { detail } => format!("Forbidden: {detail}"),
@@ -149,10 +194,16 @@ impl FieldError {
                 )
             }
             FieldErrorKind::Duplicate { value } => format!("Duplicate value: {}", show(value)),
+            FieldErrorKind::NotFound { value } => format!("Not found: {}", show(value)),
             FieldErrorKind::TooLong { max } => {
                 format!("Too long: may not be more than {max} bytes")
             }
         }
+    }
+
+    /// `field: message`, as kubectl prints each cause.
+    pub fn line(&self) -> String {
+        format!("{}: {}", self.field, self.message())
     }
 
     pub fn to_cause(&self) -> Cause {
