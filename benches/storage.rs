@@ -82,7 +82,11 @@ impl Report {
     fn add_latencies(&mut self, backend: usize, name: &str, mut samples: Vec<Duration>) {
         samples.sort_unstable();
         for (label, q) in [("p50", 0.50), ("p99", 0.99)] {
-            self.add(backend, &format!("{name} {label}"), Figure::Latency(percentile(&samples, q)));
+            self.add(
+                backend,
+                &format!("{name} {label}"),
+                Figure::Latency(percentile(&samples, q)),
+            );
         }
     }
 
@@ -98,10 +102,10 @@ impl Report {
             for f in figures {
                 print!("{:>14}", f.show());
             }
-            if let [embedded, etcd] = figures.as_slice() {
-                if etcd.value() > 0.0 {
-                    print!("{:>15.2}x", embedded.value() / etcd.value());
-                }
+            if let [embedded, etcd] = figures.as_slice()
+                && etcd.value() > 0.0
+            {
+                print!("{:>15.2}x", embedded.value() / etcd.value());
             }
             println!();
         }
@@ -211,7 +215,10 @@ async fn bench_backend(store: Arc<dyn Storage>, backend: usize, report: &mut Rep
         };
         let mut seen = 0;
         loop {
-            let page = store.list("/bench/list/", options.clone()).await.expect("page");
+            let page = store
+                .list("/bench/list/", options.clone())
+                .await
+                .expect("page");
             seen += page.items.len();
             if !page.more {
                 break;
@@ -302,12 +309,19 @@ fn main() {
 
         let dir = tempfile::tempdir().unwrap();
         let embedded: Arc<dyn Storage> = Arc::new(EmbeddedStorage::open(dir.path()).unwrap());
-        eprintln!("benchmarking the embedded store in {}", dir.path().display());
+        eprintln!(
+            "benchmarking the embedded store in {}",
+            dir.path().display()
+        );
         let before = rss_of(std::process::id(), "VmRSS:");
         bench_backend(embedded.clone(), 0, &mut report).await;
         let after = rss_of(std::process::id(), "VmRSS:");
         drop(embedded);
-        report.add(0, "store memory (RSS growth)", Figure::Bytes(after.saturating_sub(before)));
+        report.add(
+            0,
+            "store memory (RSS growth)",
+            Figure::Bytes(after.saturating_sub(before)),
+        );
         report.add(0, "data on disk", Figure::Bytes(dir_size(dir.path())));
 
         let server = EtcdServer::start().await.expect("start etcd");
@@ -319,8 +333,16 @@ fn main() {
         );
         bench_backend(etcd, 1, &mut report).await;
         let pid = server.pid().unwrap_or(0);
-        report.add(1, "store memory (RSS growth)", Figure::Bytes(rss_of(pid, "VmRSS:")));
-        report.add(1, "data on disk", Figure::Bytes(dir_size(server.data_dir())));
+        report.add(
+            1,
+            "store memory (RSS growth)",
+            Figure::Bytes(rss_of(pid, "VmRSS:")),
+        );
+        report.add(
+            1,
+            "data on disk",
+            Figure::Bytes(dir_size(server.data_dir())),
+        );
 
         report.print(&["embedded", "etcd"]);
     });
