@@ -51,6 +51,12 @@ pub trait Printer: Send + Sync {
     /// Puts a list's rows in the order upstream prints them. Almost every
     /// kind keeps the list's order; FlowSchemas are sorted by precedence.
     fn order_rows(&self, _objects: &mut Vec<&Value>) {}
+
+    /// A row's `conditions` (`meta.k8s.io` `TableRowCondition`s), which
+    /// upstream sets only on finished pods.
+    fn row_conditions(&self, _object: &Value) -> Option<Value> {
+        None
+    }
 }
 
 pub const NAME_DESCRIPTION: &str = "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names";
@@ -135,6 +141,9 @@ pub fn table(
         .iter()
         .map(|object| {
             let mut row = json!({ "cells": printer.cells(object) });
+            if let Some(conditions) = printer.row_conditions(object) {
+                row["conditions"] = conditions;
+            }
             match include {
                 IncludeObject::None => {}
                 IncludeObject::Metadata => row["object"] = partial_metadata(object, version),
@@ -240,6 +249,23 @@ mod tests {
         assert_eq!(human_duration(86400 * 365 * 9), "9y");
         assert_eq!(human_duration(-1), "0s");
         assert_eq!(human_duration(-2), "<invalid>");
+    }
+
+    #[test]
+    fn rows_carry_the_printers_conditions() {
+        let done = json!({"metadata": {"name": "p"}, "status": {"phase": "Succeeded"}});
+        let running = json!({"metadata": {"name": "q"}, "status": {"phase": "Running"}});
+        let printer = printer_for("", "Pod");
+        let t = table(
+            &*printer,
+            &[&done, &running],
+            json!({}),
+            IncludeObject::None,
+            "v1",
+        );
+        assert_eq!(t["rows"][0]["conditions"][0]["type"], "Completed");
+        assert!(t["rows"][1].get("conditions").is_none());
+        assert!(t["rows"][1].get("object").is_none());
     }
 
     #[test]

@@ -68,6 +68,7 @@ struct Columns {
     columns: fn() -> Vec<Column>,
     cells: fn(&Value) -> Vec<Value>,
     order: fn(&mut Vec<&Value>),
+    conditions: fn(&Value) -> Option<Value>,
 }
 
 impl Columns {
@@ -76,7 +77,14 @@ impl Columns {
             columns,
             cells,
             order: |_| {},
+            conditions: |_| None,
         }
+    }
+
+    /// Rows carrying the conditions `conditions` gives.
+    const fn with_conditions(mut self, conditions: fn(&Value) -> Option<Value>) -> Columns {
+        self.conditions = conditions;
+        self
     }
 
     /// Rows sorted by `order` rather than in list order.
@@ -97,6 +105,10 @@ impl Printer for Columns {
 
     fn order_rows(&self, objects: &mut Vec<&Value>) {
         (self.order)(objects)
+    }
+
+    fn row_conditions(&self, object: &Value) -> Option<Value> {
+        (self.conditions)(object)
     }
 }
 

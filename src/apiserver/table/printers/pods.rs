@@ -14,7 +14,7 @@ use crate::apiserver::table::{human_duration, seconds_since};
 
 pub(super) fn for_kind(group: &str, kind: &str) -> Option<Columns> {
     match (group, kind) {
-        ("", "Pod") => Some(Columns::new(pod_columns, pod_cells)),
+        ("", "Pod") => Some(Columns::new(pod_columns, pod_cells).with_conditions(pod_conditions)),
         ("", "PodTemplate") => Some(Columns::new(pod_template_columns, pod_template_cells)),
         _ => None,
     }
@@ -249,6 +249,21 @@ fn pod_cells(pod: &Value) -> Vec<Value> {
         json!(none_if_empty(text(pod, "/status/nominatedNodeName"))),
         json!(readiness_gates(pod)),
     ]
+}
+
+/// Upstream marks the rows of finished pods `Completed`.
+fn pod_conditions(pod: &Value) -> Option<Value> {
+    let message = match text(pod, "/status/phase") {
+        "Succeeded" => "The pod has completed successfully.",
+        "Failed" => "The pod failed.",
+        _ => return None,
+    };
+    Some(json!([{
+        "type": "Completed",
+        "status": "True",
+        "reason": text(pod, "/status/phase"),
+        "message": message,
+    }]))
 }
 
 fn none_if_empty(value: &str) -> &str {
@@ -701,6 +716,24 @@ mod tests {
         p["status"]["phase"] = json!("Running");
         p["status"]["reason"] = json!("NodeLost");
         assert_eq!(summary(&p).1, "Unknown");
+    }
+
+    #[test]
+    fn finished_pods_rows_are_marked_completed() {
+        let printer = super::super::for_kind("", "Pod").unwrap();
+        let with_phase = |phase: &str| pod(json!({"containers": []}), json!({"phase": phase}));
+        assert_eq!(
+            printer.row_conditions(&with_phase("Succeeded")),
+            Some(
+                json!([{"type": "Completed", "status": "True", "reason": "Succeeded",
+                         "message": "The pod has completed successfully."}])
+            )
+        );
+        assert_eq!(
+            printer.row_conditions(&with_phase("Failed")).unwrap()[0]["message"],
+            "The pod failed."
+        );
+        assert_eq!(printer.row_conditions(&with_phase("Running")), None);
     }
 
     #[test]
