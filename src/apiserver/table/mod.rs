@@ -47,6 +47,16 @@ impl Column {
 pub trait Printer: Send + Sync {
     fn columns(&self) -> Vec<Column>;
     fn cells(&self, object: &Value) -> Vec<Value>;
+
+    /// Puts a list's rows in the order upstream prints them. Almost every
+    /// kind keeps the list's order; FlowSchemas are sorted by precedence.
+    fn order_rows(&self, _objects: &mut Vec<&Value>) {}
+
+    /// A row's `conditions` (`meta.k8s.io` `TableRowCondition`s), which
+    /// upstream sets only on finished pods.
+    fn row_conditions(&self, _object: &Value) -> Option<Value> {
+        None
+    }
 }
 
 pub const NAME_DESCRIPTION: &str = "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names";
@@ -125,10 +135,15 @@ pub fn table(
             })
         })
         .collect();
+    let mut objects = objects.to_vec();
+    printer.order_rows(&mut objects);
     let rows: Vec<Value> = objects
         .iter()
         .map(|object| {
             let mut row = json!({ "cells": printer.cells(object) });
+            if let Some(conditions) = printer.row_conditions(object) {
+                row["conditions"] = conditions;
+            }
             match include {
                 IncludeObject::None => {}
                 IncludeObject::Metadata => row["object"] = partial_metadata(object, version),
@@ -146,17 +161,34 @@ pub fn table(
     })
 }
 
-/// Upstream's short, human age: `45s`, `3m20s`, `5h`, `2d3h`, `400d`.
+/// Upstream's short, human age: `45s`, `3m20s`, `5h`, `2d3h`, `400d`;
+/// `<unknown>` for a missing or unreadable timestamp.
 pub fn age(timestamp: &str) -> String {
-    let Ok(then) = timestamp.parse::<jiff::Timestamp>() else {
-        return "<unknown>".into();
-    };
-    let seconds = (jiff::Timestamp::now().as_second() - then.as_second()).max(0);
-    human_duration(seconds)
+    match elapsed(timestamp) {
+        Some(seconds) => human_duration(seconds),
+        None => "<unknown>".into(),
+    }
 }
 
-/// Upstream's `duration.HumanDuration`.
+/// Whole seconds from `timestamp` (RFC 3339) to now, truncated toward zero
+/// as Go's `int(d.Seconds())` does; negative for a future timestamp.
+pub fn elapsed(timestamp: &str) -> Option<i64> {
+    let then = timestamp.parse::<jiff::Timestamp>().ok()?;
+    Some(seconds_since(then))
+}
+
+/// Whole seconds from `then` to now, truncated toward zero.
+pub fn seconds_since(then: jiff::Timestamp) -> i64 {
+    jiff::Timestamp::now().duration_since(then).as_secs()
+}
+
+/// Upstream's `duration.HumanDuration`. Clocks may disagree by a second, so
+/// up to one second in the future reads `0s`; further is `<invalid>`.
 pub fn human_duration(seconds: i64) -> String {
+    if seconds < -1 {
+        return "<invalid>".into();
+    }
+    let seconds = seconds.max(0);
     let (minutes, hours, days) = (seconds / 60, seconds / 3600, seconds / 86400);
     if seconds < 60 * 2 {
         format!("{seconds}s")
@@ -213,6 +245,35 @@ mod tests {
         assert_eq!(human_duration(3600 * 30), "30h");
         assert_eq!(human_duration(86400 * 3 + 3600), "3d1h");
         assert_eq!(human_duration(86400 * 400), "400d");
+        assert_eq!(human_duration(86400 * 365 * 3 + 86400 * 10), "3y10d");
+        assert_eq!(human_duration(86400 * 365 * 9), "9y");
+        assert_eq!(human_duration(-1), "0s");
+        assert_eq!(human_duration(-2), "<invalid>");
+    }
+
+    #[test]
+    fn rows_carry_the_printers_conditions() {
+        let done = json!({"metadata": {"name": "p"}, "status": {"phase": "Succeeded"}});
+        let running = json!({"metadata": {"name": "q"}, "status": {"phase": "Running"}});
+        let printer = printer_for("", "Pod");
+        let t = table(
+            &*printer,
+            &[&done, &running],
+            json!({}),
+            IncludeObject::None,
+            "v1",
+        );
+        assert_eq!(t["rows"][0]["conditions"][0]["type"], "Completed");
+        assert!(t["rows"][1].get("conditions").is_none());
+        assert!(t["rows"][1].get("object").is_none());
+    }
+
+    #[test]
+    fn ages_of_missing_and_future_timestamps() {
+        assert_eq!(age(""), "<unknown>");
+        assert_eq!(age("yesterday"), "<unknown>");
+        let future = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(3600);
+        assert_eq!(age(&future.to_string()), "<invalid>");
     }
 
     #[test]
