@@ -55,10 +55,10 @@ fn main() {
     if let Some(head) = git(&["rev-parse", "--git-path", "HEAD"]) {
         rerun_if_exists(&head);
     }
-    if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
-        if let Some(reference) = git(&["rev-parse", "--git-path", &branch]) {
-            rerun_if_exists(&reference);
-        }
+    if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"])
+        && let Some(reference) = git(&["rev-parse", "--git-path", &branch])
+    {
+        rerun_if_exists(&reference);
     }
     if let Some(packed) = git(&["rev-parse", "--git-path", "packed-refs"]) {
         rerun_if_exists(&packed);
