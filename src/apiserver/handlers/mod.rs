@@ -1,7 +1,7 @@
 //! Handlers for the paths outside the resource API.
 //!
 //! * [`health`]: `/healthz`, `/livez`, `/readyz` and their per-check paths;
-//! * [`version`]: `/version`;
+//! * [`version`]: the `/version` document;
 //! * [`nonresource`]: routing among them, for the API router to call first.
 
 pub mod health;

@@ -5,7 +5,7 @@
 //!   certificates, ALPN);
 //! * [`connection`]: one accepted connection, from handshake to close;
 //! * [`request`]: one request: authenticate, call the handler;
-//! * [`signals`]: SIGTERM/SIGINT.
+//! * [`signals`]: stopping on SIGTERM and SIGINT.
 //!
 //! Shutdown is graceful: when the [`Lifecycle`] says shutdown has begun, the
 //! listener closes, open connections finish their requests (HTTP/2 clients
