@@ -140,9 +140,15 @@ pub fn render(spec: &KubeconfigSpec<'_>) -> String {
 }
 
 /// Writes the kubeconfig to `path`, readable by its owner only (it holds a
-/// private key).
+/// private key). A file that already says the same is left alone: restarts
+/// on the same port then cost no fsync, and tools watching the file see no
+/// change.
 pub fn write(path: &Path, spec: &KubeconfigSpec<'_>) -> Result<(), PkiError> {
-    write_atomically(path, render(spec).as_bytes(), PRIVATE_MODE)
+    let contents = render(spec);
+    if std::fs::read(path).is_ok_and(|existing| existing == contents.as_bytes()) {
+        return Ok(());
+    }
+    write_atomically(path, contents.as_bytes(), PRIVATE_MODE)
 }
 
 #[cfg(test)]
@@ -164,6 +170,32 @@ mod tests {
         assert_eq!(
             server_url("[::1]:6443".parse().unwrap()),
             "https://[::1]:6443"
+        );
+    }
+
+    #[test]
+    fn an_unchanged_kubeconfig_is_not_rewritten() {
+        let ca = CertificateAuthority::mint().unwrap();
+        let admin = ca.issue_client("kubernetes-admin", &[]).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("admin.kubeconfig");
+        let spec = |server| KubeconfigSpec {
+            server,
+            certificate_authority_pem: ca.cert_pem(),
+            user_name: "admin",
+            credentials: &admin,
+        };
+        write(&path, &spec("https://127.0.0.1:1")).unwrap();
+        let inode = |p: &Path| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(p).unwrap());
+        let first = inode(&path);
+        write(&path, &spec("https://127.0.0.1:1")).unwrap();
+        assert_eq!(inode(&path), first, "same contents: the file is left alone");
+        write(&path, &spec("https://127.0.0.1:2")).unwrap();
+        assert_ne!(inode(&path), first, "a new port: replaced atomically");
+        assert!(
+            std::fs::read_to_string(&path)
+                .unwrap()
+                .contains("127.0.0.1:2")
         );
     }
 
