@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::apiserver::user::wellknown;
 
 use super::files::{
-    PRIVATE_MODE, PUBLIC_MODE, create_private_dir, read_if_exists, write_atomically,
+    Durability, PRIVATE_MODE, PUBLIC_MODE, create_private_dir, read_if_exists, write_atomically,
 };
 use super::{CertAndKey, CertificateAuthority, CertificateSpec, PkiError, ServingNames};
 
@@ -164,8 +164,9 @@ fn load_or_mint_ca(
             }),
         (None, None) => {
             let ca = CertificateAuthority::mint()?;
-            write_atomically(&key_path, ca.key_pem().as_bytes(), PRIVATE_MODE)?;
-            write_atomically(&cert_path, ca.cert_pem().as_bytes(), PUBLIC_MODE)?;
+            let synced = Durability::Synced;
+            write_atomically(&key_path, ca.key_pem().as_bytes(), PRIVATE_MODE, synced)?;
+            write_atomically(&cert_path, ca.cert_pem().as_bytes(), PUBLIC_MODE, synced)?;
             tracing::info!(path = %cert_path.display(), "minted a new cluster CA");
             minted.push("ca");
             Ok(ca)
@@ -201,7 +202,9 @@ fn ensure_leaf(
         }
     }
     let fresh = ca.issue(spec)?;
-    fresh.save(&cert_path, &key_path)?;
+    // A leaf lost to a power loss is found unusable and re-minted at the
+    // next start.
+    fresh.save(&cert_path, &key_path, Durability::Recreatable)?;
     minted.push(stem);
     Ok(fresh)
 }
@@ -250,6 +253,19 @@ mod tests {
         assert_eq!(first.ca.cert_pem(), second.ca.cert_pem());
         assert_eq!(first.admin, second.admin);
         assert_ne!(first.scheduler, second.scheduler);
+    }
+
+    #[test]
+    fn leaves_emptied_by_a_power_loss_are_reminted() {
+        // Leaves are written without fsync; an empty file is what a power
+        // loss can leave behind.
+        let dir = tempfile::tempdir().unwrap();
+        let layout = PkiLayout::new(dir.path().join("pki"));
+        ControlPlanePki::ensure(layout.clone(), Some(&names("a"))).unwrap();
+        std::fs::write(layout.cert("admin"), "").unwrap();
+        std::fs::write(layout.key("apiserver"), "").unwrap();
+        let again = ControlPlanePki::ensure(layout.clone(), Some(&names("a"))).unwrap();
+        assert_eq!(again.minted, ["apiserver", "admin"]);
     }
 
     #[test]

@@ -13,9 +13,28 @@ pub const PRIVATE_MODE: u32 = 0o600;
 /// Mode of files holding only certificates.
 pub const PUBLIC_MODE: u32 = 0o644;
 
-/// Writes `contents` to `path` with `mode`, replacing it atomically: a crash
-/// leaves the old file or the new one, never half of one.
-pub fn write_atomically(path: &Path, contents: &[u8], mode: u32) -> Result<(), PkiError> {
+/// How hard a write tries to survive a power loss.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync the file before the rename and the directory after it: the
+    /// new file survives a power loss. For what cannot be re-created (the
+    /// CA) or is handed to others.
+    Synced,
+    /// No fsync. After a power loss the file may be the old one or empty;
+    /// for what keelson checks and re-creates at every start (leaf
+    /// certificates, kubeconfigs). Each skipped fsync is a journal commit
+    /// a busy disk can stall for hundreds of milliseconds.
+    Recreatable,
+}
+
+/// Writes `contents` to `path` with `mode`, replacing it atomically: other
+/// processes see the old file or the new one, never half of one.
+pub fn write_atomically(
+    path: &Path,
+    contents: &[u8],
+    mode: u32,
+    durability: Durability,
+) -> Result<(), PkiError> {
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -31,8 +50,16 @@ pub fn write_atomically(path: &Path, contents: &[u8], mode: u32) -> Result<(), P
             .mode(mode)
             .open(&temp)?;
         file.write_all(contents)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
+        if durability == Durability::Synced {
+            file.sync_all()?;
+        }
+        std::fs::rename(&temp, path)?;
+        if durability == Durability::Synced
+            && let Some(dir) = path.parent()
+        {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
+        Ok(())
     };
     write().map_err(|e| PkiError::io(path, e))
 }
@@ -66,8 +93,8 @@ mod tests {
     fn private_files_are_owner_only_and_replaced_whole() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.key");
-        write_atomically(&path, b"one", PRIVATE_MODE).unwrap();
-        write_atomically(&path, b"two", PRIVATE_MODE).unwrap();
+        write_atomically(&path, b"one", PRIVATE_MODE, Durability::Synced).unwrap();
+        write_atomically(&path, b"two", PRIVATE_MODE, Durability::Recreatable).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"two");
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);

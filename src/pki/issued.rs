@@ -9,7 +9,7 @@ use rustls_pki_types::pem::PemObject;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 
-use super::files::{PRIVATE_MODE, PUBLIC_MODE, read_if_exists, write_atomically};
+use super::files::{Durability, PRIVATE_MODE, PUBLIC_MODE, read_if_exists, write_atomically};
 use super::lifetime::{RENEW_BEFORE, now_unix};
 use super::{CertificateAuthority, CertificateSpec, PkiError};
 
@@ -46,9 +46,14 @@ impl CertAndKey {
     }
 
     /// Writes the key (owner-only) and then the certificate.
-    pub fn save(&self, cert_path: &Path, key_path: &Path) -> Result<(), PkiError> {
-        write_atomically(key_path, self.key_pem.as_bytes(), PRIVATE_MODE)?;
-        write_atomically(cert_path, self.cert_pem.as_bytes(), PUBLIC_MODE)
+    pub fn save(
+        &self,
+        cert_path: &Path,
+        key_path: &Path,
+        durability: Durability,
+    ) -> Result<(), PkiError> {
+        write_atomically(key_path, self.key_pem.as_bytes(), PRIVATE_MODE, durability)?;
+        write_atomically(cert_path, self.cert_pem.as_bytes(), PUBLIC_MODE, durability)
     }
 
     /// Why this pair cannot serve as `spec` issued by `ca`; `None` when it
@@ -172,7 +177,7 @@ mod tests {
         let pair = ca.issue_client("alice", &[]).unwrap();
         let (cert, key) = (dir.path().join("a.crt"), dir.path().join("a.key"));
         assert_eq!(CertAndKey::load(&cert, &key).unwrap(), None);
-        pair.save(&cert, &key).unwrap();
+        pair.save(&cert, &key, Durability::Synced).unwrap();
         assert_eq!(CertAndKey::load(&cert, &key).unwrap(), Some(pair));
         let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);

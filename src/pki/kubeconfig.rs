@@ -11,7 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 
-use super::files::{PRIVATE_MODE, write_atomically};
+use super::files::{Durability, PRIVATE_MODE, write_atomically};
 use super::{CertAndKey, PkiError};
 
 /// The cluster entry's name.
@@ -148,7 +148,14 @@ pub fn write(path: &Path, spec: &KubeconfigSpec<'_>) -> Result<(), PkiError> {
     if std::fs::read(path).is_ok_and(|existing| existing == contents.as_bytes()) {
         return Ok(());
     }
-    write_atomically(path, contents.as_bytes(), PRIVATE_MODE)
+    // Kubeconfigs are rewritten at every start, so a power loss costs
+    // nothing that is not re-created.
+    write_atomically(
+        path,
+        contents.as_bytes(),
+        PRIVATE_MODE,
+        Durability::Recreatable,
+    )
 }
 
 #[cfg(test)]
