@@ -121,7 +121,12 @@ fn summary(label: &str, samples: &mut [Duration]) {
 
 #[tokio::main]
 async fn main() {
-    // `cargo bench` passes `--bench`; nothing else is understood.
+    // `cargo bench` passes `--bench`. Test runners also start bench targets
+    // (`cargo test --all-targets`, nextest's `--list`); for them this is
+    // not a test, so it lists nothing and does nothing.
+    if !std::env::args().any(|arg| arg == "--bench") {
+        return;
+    }
     let mut fresh = Vec::new();
     let mut existing = Vec::new();
     let mut idle_rss = Vec::new();
