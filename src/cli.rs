@@ -1,8 +1,19 @@
 //! The `keelson` command line: one binary, one subcommand per role.
+//!
+//! * [`server_args`]: the API server's flags (upstream names);
+//! * [`control_plane`]: `keelson up` and `keelson apiserver`;
+//! * [`storage_backend`]: which store the flags select.
+
+pub mod control_plane;
+pub mod server_args;
+pub mod storage_backend;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use self::control_plane::Role;
+pub use self::server_args::ServerArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -21,27 +32,20 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the whole control plane in one process on the embedded store.
-    Up(UpArgs),
+    Up(ServerArgs),
     /// Run only the API server.
-    Apiserver,
+    Apiserver(ServerArgs),
     /// Run only the scheduler (an ordinary API client).
     Scheduler,
     /// Run only the controllers (ordinary API clients).
     ControllerManager,
 }
 
-#[derive(Debug, clap::Args)]
-pub struct UpArgs {
-    /// Where keelson keeps its store, certificates and kubeconfigs.
-    #[arg(long, default_value = ".keelson", env = "KEELSON_DATA_DIR")]
-    pub data_dir: std::path::PathBuf,
-}
-
 impl Command {
     fn name(&self) -> &'static str {
         match self {
             Command::Up(_) => "up",
-            Command::Apiserver => "apiserver",
+            Command::Apiserver(_) => "apiserver",
             Command::Scheduler => "scheduler",
             Command::ControllerManager => "controller-manager",
         }
@@ -54,12 +58,27 @@ pub fn init_logging() {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        // Colour only for people: piped logs (tests, systemd) stay greppable.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .try_init();
 }
 
 pub fn run(cli: Cli) -> ExitCode {
     let name = cli.command.name();
-    eprintln!("keelson {name}: not built yet");
-    ExitCode::from(2)
+    let result = match cli.command {
+        Command::Up(args) => control_plane::run(args, Role::Up),
+        Command::Apiserver(args) => control_plane::run(args, Role::Apiserver),
+        Command::Scheduler | Command::ControllerManager => {
+            eprintln!("keelson {name}: not built yet");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("keelson {name}: {message}");
+            ExitCode::FAILURE
+        }
+    }
 }

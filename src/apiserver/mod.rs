@@ -9,22 +9,31 @@
 //! * [`registry`]: what resources exist ([`registry::resource`],
 //!   [`registry::catalog`]) and the generic store that serves every verb
 //!   for all of them;
-//! * [`discovery`]: `/api`, `/apis` and below, classic and aggregated.
-//!
-//! The server, authentication and the per-kind strategies are
-//! built on these.
+//! * [`discovery`]: `/api`, `/apis` and below, classic and aggregated;
+//! * [`serve`]: the TLS listener (HTTP/1.1 and HTTP/2) that authenticates
+//!   each request ([`authn`]) and hands it to the [`http::Handler`];
+//! * [`router`]: [`build_handler`], the handler for a store;
+//! * [`handlers`]: the API's request handling, health, readiness and
+//!   version endpoints;
+//! * [`lifecycle`]: graceful shutdown as handlers see it.
 
 pub mod admission;
+pub mod authn;
 pub mod authz;
 pub mod bootstrap;
 pub mod discovery;
 pub mod handlers;
 pub mod http;
+pub mod lifecycle;
 pub mod object;
 pub mod registry;
 pub mod request;
+pub mod router;
 pub mod selector;
+pub mod serve;
 pub mod status;
 pub mod table;
 pub mod user;
 pub mod validation;
+
+pub use router::build_handler;

@@ -67,7 +67,14 @@ impl TestApi {
         let dir = tempfile::tempdir().expect("temp dir");
         let storage: Arc<dyn Storage> =
             Arc::new(EmbeddedStorage::open(dir.path()).expect("open the store"));
-        let api = Arc::new(Api::start(storage.clone()).await.expect("start the API"));
+        let api = Arc::new(
+            Api::start(
+                storage.clone(),
+                crate::apiserver::lifecycle::Lifecycle::new(),
+            )
+            .await
+            .expect("start the API"),
+        );
         TestApi {
             api,
             storage,

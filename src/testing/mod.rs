@@ -4,9 +4,11 @@
 
 pub mod api;
 pub mod etcd;
+pub mod keelson;
 pub mod poll;
 pub mod ports;
 
 pub use etcd::EtcdServer;
+pub use keelson::KeelsonProcess;
 pub use poll::poll_until;
 pub use ports::free_loopback_port;

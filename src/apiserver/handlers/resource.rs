@@ -11,6 +11,7 @@ use super::negotiate::{self, Representation};
 use super::{body, response, watch};
 use crate::apiserver::admission::namespace_lifecycle;
 use crate::apiserver::http::{RequestBody, ResponseBody};
+use crate::apiserver::lifecycle::Lifecycle;
 use crate::apiserver::registry::Registry;
 use crate::apiserver::registry::filter::Filter;
 use crate::apiserver::registry::resource::Verb;
@@ -65,6 +66,7 @@ pub async fn serve(
     registry: &Registry,
     info: &RequestInfo,
     request: Request<RequestBody>,
+    lifecycle: &Lifecycle,
 ) -> Result<Response<ResponseBody>, ApiError> {
     let store = registry
         .get(&info.group, &info.version, &info.resource)
@@ -132,7 +134,13 @@ pub async fn serve(
                 .filter(|t| *t > 0)
                 .map_or_else(default_watch_timeout, |t| Duration::from_secs(t as u64));
             match store.watch(namespace, &options, filter).await {
-                Ok(watch) => Ok(watch::response(watch, descriptor, representation, timeout)),
+                Ok(watch) => Ok(watch::response(
+                    watch,
+                    descriptor,
+                    representation,
+                    timeout,
+                    lifecycle.clone(),
+                )),
                 // Upstream starts the stream and reports an expired
                 // resourceVersion as its one ERROR event; clients re-list.
                 Err(error) if error.code == StatusCode::GONE => Ok(watch::error_response(&error)),

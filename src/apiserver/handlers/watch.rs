@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use super::negotiate::Representation;
 use crate::apiserver::http::ResponseBody;
+use crate::apiserver::lifecycle::Lifecycle;
 use crate::apiserver::registry::cache::{CacheWatch, EventType, WatchItem};
 use crate::apiserver::registry::resource::ResourceDescriptor;
 use crate::apiserver::table::{self, IncludeObject};
@@ -94,16 +95,24 @@ fn encode(
     }
 }
 
-/// The streaming response of a watch.
+/// The streaming response of a watch. It ends after `timeout`, or when the
+/// server starts shutting down (so that shutdown need not wait for it).
 pub fn response(
     watch: CacheWatch,
     descriptor: Arc<ResourceDescriptor>,
     representation: Representation,
     timeout: Duration,
+    lifecycle: Lifecycle,
 ) -> Response<ResponseBody> {
+    let end = async move {
+        tokio::select! {
+            _ = tokio::time::sleep(timeout) => {}
+            _ = lifecycle.shutdown_started() => {}
+        }
+    };
     let frames = watch
         .map(move |item| Ok(Frame::data(encode(&item, &descriptor, representation))))
-        .take_until(tokio::time::sleep(timeout));
+        .take_until(Box::pin(end));
     let body = StreamBody::new(frames).boxed_unsync();
     let mut response = Response::new(body);
     *response.status_mut() = StatusCode::OK;
