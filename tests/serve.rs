@@ -370,21 +370,36 @@ async fn the_apiserver_subcommand_serves_the_same_way() {
     );
 }
 
-#[test]
-fn etcd_servers_fail_clearly_until_the_backend_exists() {
-    let dir = tempfile::tempdir().unwrap();
-    let output = Command::new(keelson_binary())
-        .arg("up")
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["--secure-port=0", "--etcd-servers=http://127.0.0.1:2379"])
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+#[tokio::test]
+async fn etcd_servers_puts_the_cluster_in_etcd() {
+    let etcd = keelson::testing::EtcdServer::start().await.unwrap();
+    let flag = format!("--etcd-servers={}", etcd.endpoint());
+    let keelson = KeelsonProcess::start(&[&flag]).await.unwrap();
     assert!(
-        stderr.contains("the etcd backend is not built yet"),
-        "{stderr}"
+        !keelson.data_dir.join("store").exists(),
+        "no embedded store with --etcd-servers"
+    );
+    let namespaces: kube::Api<k8s_openapi::api::core::v1::Namespace> =
+        kube::Api::all(keelson.client().await.unwrap());
+    let namespace =
+        serde_json::from_value(serde_json::json!({"metadata": {"name": "in-etcd"}})).unwrap();
+    namespaces
+        .create(&Default::default(), &namespace)
+        .await
+        .unwrap();
+    let listed = keelson.kubectl(&["get", "namespace", "in-etcd", "-o", "name"]);
+    assert_eq!(stdout_of(&listed).trim(), "namespace/in-etcd");
+    let mut client = etcd_client::Client::connect([etcd.endpoint()], None)
+        .await
+        .unwrap();
+    let stored = client
+        .get("/registry/namespaces/in-etcd", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored.kvs().len(),
+        1,
+        "the namespace is stored in etcd under upstream's key"
     );
 }
 

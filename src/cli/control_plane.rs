@@ -87,7 +87,7 @@ async fn run_async(args: ServerArgs, role: Role) -> Result<(), String> {
         .map_err(|e| format!("listening on {requested}: {e}"))?;
     let server_url = kubeconfig::server_url(local_address);
 
-    let storage = open_storage(&args.etcd_endpoints(), &data_dir)?;
+    let storage = open_storage(&args.etcd_endpoints(), &data_dir).await?;
 
     let operator_certificate = args
         .tls_cert_file
