@@ -25,7 +25,7 @@ use super::registry::catalog::Catalog;
 use super::request::RequestInfo;
 use super::status::ApiError;
 use super::user::UserInfo;
-use super::{authz, bootstrap, discovery};
+use super::{authz, bootstrap, discovery, openapi};
 use crate::storage::Storage;
 
 /// Everything request handling needs.
@@ -74,6 +74,8 @@ impl Api {
         let result = if info.is_resource {
             resource::serve(&self.registry, &info, request, &self.lifecycle).await
         } else if let Some(response) = discovery::serve(&self.catalog, &request) {
+            Ok(response)
+        } else if let Some(response) = openapi::serve(&self.catalog, &request) {
             Ok(response)
         } else {
             Err(ApiError::no_route())
