@@ -227,9 +227,17 @@ fn main() {
     }
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     runtime.block_on(async {
-        let Some(kubeconfig) = args.kubeconfig.clone() else {
-            eprintln!("usage: cargo bench --bench api -- --kubeconfig PATH [--concurrency N] [--objects N]");
-            std::process::exit(2);
+        // Without a kubeconfig, measure a fresh `keelson up` (kept alive
+        // until the end of this block).
+        let started;
+        let kubeconfig = match args.kubeconfig.clone() {
+            Some(kubeconfig) => kubeconfig,
+            None => {
+                started = keelson::testing::keelson::KeelsonProcess::start(&[])
+                    .await
+                    .expect("start keelson up");
+                started.kubeconfig.clone()
+            }
         };
         println!(
             "API load against {} ({} workers, {} objects)",
