@@ -318,6 +318,28 @@ async fn paging_is_consistent_and_counts_what_remains() {
         .await;
     assert_eq!(expired.status, StatusCode::GONE);
     assert_eq!(expired.json()["reason"], "Expired");
+    // The Status offers a token that goes on at the latest revision.
+    let fresh = expired.json()["metadata"]["continue"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rest = api
+        .call(
+            Method::GET,
+            &format!("{CM}?limit=10&continue={fresh}"),
+            None,
+        )
+        .await;
+    assert_eq!(rest.status, StatusCode::OK);
+    // The last page started after cm-19; at the latest revision cm-20 is
+    // gone, so cm-21 … cm-24 remain.
+    let names: Vec<String> = rest.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["metadata"]["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["cm-21", "cm-22", "cm-23", "cm-24"]);
 
     let garbage = api
         .call(Method::GET, &format!("{CM}?limit=10&continue=%%%"), None)

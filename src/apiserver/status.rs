@@ -47,6 +47,9 @@ pub struct ApiError {
     pub reason: &'static str,
     pub message: String,
     pub details: Option<Box<Details>>,
+    /// `metadata.continue` of the Status: where an expired paged list can
+    /// go on from (at the latest revision).
+    pub continue_token: Option<String>,
 }
 
 /// `configmaps` for the core group, `deployments.apps` otherwise: how
@@ -66,6 +69,7 @@ impl ApiError {
             reason,
             message: message.into(),
             details: None,
+            continue_token: None,
         }
     }
 
@@ -254,6 +258,9 @@ impl ApiError {
             "reason": self.reason,
             "code": self.code.as_u16(),
         });
+        if let Some(token) = &self.continue_token {
+            status["metadata"]["continue"] = Value::String(token.clone());
+        }
         if let Some(details) = &self.details {
             status["details"] = serde_json::to_value(&**details).unwrap_or_default();
         }

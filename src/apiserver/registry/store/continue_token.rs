@@ -30,6 +30,16 @@ impl ContinueToken {
         }
     }
 
+    /// A token that goes on from `start` at whatever revision is latest:
+    /// what an expired list offers to continue inconsistently.
+    pub fn latest(start: String) -> ContinueToken {
+        ContinueToken {
+            version: TOKEN_VERSION.into(),
+            revision: -1,
+            start,
+        }
+    }
+
     pub fn encode(&self) -> String {
         STANDARD.encode(serde_json::to_vec(self).unwrap_or_default())
     }

@@ -63,7 +63,11 @@ impl ResourceStore {
                 .await
             {
                 Err(ApiError { code, .. }) if code == http::StatusCode::GONE => {
-                    Err(ApiError::expired(CONTINUE_EXPIRED))
+                    // Offer to go on from the same key at the latest
+                    // revision (the client decides whether that will do).
+                    let mut expired = ApiError::expired(CONTINUE_EXPIRED);
+                    expired.continue_token = Some(ContinueToken::latest(token.start).encode());
+                    Err(expired)
                 }
                 other => other,
             };
