@@ -57,11 +57,16 @@ fn percentile(sorted: &[Duration], q: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
 }
 
-fn report(name: &str, ops: usize, elapsed: Duration, mut latencies: Vec<Duration>) {
+/// One result line; `elapsed` is `None` where throughput means nothing
+/// (watch delivery is paced by the creates).
+fn report(name: &str, ops: usize, elapsed: Option<Duration>, mut latencies: Vec<Duration>) {
     latencies.sort_unstable();
+    let rate = elapsed.map_or_else(
+        || format!("{:>12}", "-"),
+        |e| format!("{:>10.0}/s", ops as f64 / e.as_secs_f64()),
+    );
     println!(
-        "{name:<28} {:>10.0}/s   p50 {:>8.2}ms   p99 {:>8.2}ms",
-        ops as f64 / elapsed.as_secs_f64(),
+        "{name:<28} {rate}   p50 {:>8.2}ms   p99 {:>8.2}ms",
         percentile(&latencies, 0.50).as_secs_f64() * 1e3,
         percentile(&latencies, 0.99).as_secs_f64() * 1e3,
     );
@@ -163,7 +168,7 @@ async fn bench(client: Client, concurrency: usize, objects: usize) {
         }
     })
     .await;
-    report("create", objects, elapsed, latencies);
+    report("create", objects, Some(elapsed), latencies);
 
     let getter = api.clone();
     let (elapsed, latencies) = run(objects, concurrency, move |i| {
@@ -175,7 +180,7 @@ async fn bench(client: Client, concurrency: usize, objects: usize) {
         }
     })
     .await;
-    report("get", objects, elapsed, latencies);
+    report("get", objects, Some(elapsed), latencies);
 
     let lists = 20;
     let lister = api.clone();
@@ -204,7 +209,12 @@ async fn bench(client: Client, concurrency: usize, objects: usize) {
         }
     })
     .await;
-    report(&format!("list {objects} (rv=0)"), lists, elapsed, latencies);
+    report(
+        &format!("list {objects} (rv=0)"),
+        lists,
+        Some(elapsed),
+        latencies,
+    );
 
     let _ = tokio::time::timeout(Duration::from_secs(30), watcher).await;
     let delivered = std::mem::take(&mut *delivered.lock().unwrap());
