@@ -26,6 +26,7 @@ pub mod handlers;
 pub mod http;
 pub mod lifecycle;
 pub mod object;
+pub mod protobuf;
 pub mod registry;
 pub mod request;
 pub mod router;

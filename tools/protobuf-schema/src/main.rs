@@ -189,7 +189,7 @@ fn crate_sources(manifest: &Path) -> (PathBuf, PathBuf) {
 fn normalize(name: &str) -> String {
     name.trim_start_matches("r#")
         .chars()
-        .filter(|c| *c != '_')
+        .filter(|c| c.is_ascii_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect()
 }
