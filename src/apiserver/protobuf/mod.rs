@@ -42,3 +42,6 @@ impl std::fmt::Display for ProtobufError {
 }
 
 impl std::error::Error for ProtobufError {}
+
+#[cfg(test)]
+mod tests;
