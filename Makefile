@@ -4,6 +4,8 @@
 #   make test    lint + every test (what CI runs, after `make deps`)
 #   make bench   storage, start-up and API benchmarks, printed as numbers and ratios
 #   make deps    install what a fresh Debian machine lacks
+#   make protobuf-schema  regenerate src/apiserver/protobuf/schema.json
+#                (after bumping k8s-pb or k8s-openapi)
 
 SHELL := /bin/bash
 CARGO ?= cargo
@@ -15,7 +17,7 @@ DATA_DIR ?= $(CURDIR)/.keelson
 # build script.
 DEB_PACKAGES := etcd-server etcd-client protobuf-compiler libprotobuf-dev
 
-.PHONY: run test lint fmt bench deps build
+.PHONY: run test lint fmt bench deps build protobuf-schema
 
 build:
 	$(CARGO) build --release --locked
@@ -53,3 +55,9 @@ deps:
 	fi
 	@$(CARGO) nextest --version >/dev/null 2>&1 || $(CARGO) install --locked cargo-nextest
 	@etcd --version | head -1
+
+# The protobuf codec's message table, from the k8s-pb and k8s-openapi
+# sources keelson locks (see tools/protobuf-schema).
+protobuf-schema:
+	$(CARGO) run --locked --manifest-path tools/protobuf-schema/Cargo.toml -- \
+		$(CURDIR)/Cargo.toml $(CURDIR)/src/apiserver/protobuf/schema.json

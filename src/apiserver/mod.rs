@@ -27,6 +27,7 @@ pub mod http;
 pub mod lifecycle;
 pub mod object;
 pub mod openapi;
+pub mod protobuf;
 pub mod registry;
 pub mod request;
 pub mod router;

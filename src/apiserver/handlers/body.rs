@@ -1,5 +1,6 @@
 //! Request bodies: read with a size limit (413 past it, as upstream's 3 MiB)
-//! and parsed by content type (JSON or YAML; anything else is 415).
+//! and parsed by content type (JSON, YAML, or Kubernetes protobuf for
+//! built-in kinds; anything else is 415).
 
 use bytes::{Bytes, BytesMut};
 use http::HeaderMap;
@@ -7,6 +8,7 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 
 use crate::apiserver::http::RequestBody;
+use crate::apiserver::protobuf::{self, ProtobufError};
 use crate::apiserver::status::ApiError;
 
 /// The largest request body the API accepts (upstream's limit).
@@ -42,9 +44,10 @@ pub fn content_type(headers: &HeaderMap) -> String {
         .unwrap_or_else(|| "application/json".into())
 }
 
-/// Parses an object body given as JSON or YAML.
+/// Parses an object body given as JSON, YAML or protobuf.
 pub fn parse_object(bytes: &[u8], content_type: &str) -> Result<Value, ApiError> {
     let value: Value = match content_type {
+        protobuf::CONTENT_TYPE => decode_protobuf(bytes)?,
         "application/json" | "" => serde_json::from_slice(bytes).map_err(|e| {
             ApiError::bad_request(format!("couldn't get version/kind; json parse error: {e}"))
         })?,
@@ -58,4 +61,25 @@ pub fn parse_object(bytes: &[u8], content_type: &str) -> Result<Value, ApiError>
         ));
     }
     Ok(value)
+}
+
+/// A protobuf body as JSON. A kind without a message (a custom resource)
+/// is 415, as upstream answers it.
+pub fn decode_protobuf(bytes: &[u8]) -> Result<Value, ApiError> {
+    protobuf::decode(bytes).map_err(|e| match e {
+        ProtobufError::UnknownKind { .. } => {
+            ApiError::unsupported_media_type(protobuf::CONTENT_TYPE)
+        }
+        ProtobufError::Malformed(message) => ApiError::bad_request(message),
+    })
+}
+
+/// A DELETE's body as JSON bytes, whichever way it was sent (the store
+/// reads `DeleteOptions` from JSON).
+pub fn delete_options_json(bytes: Bytes, content_type: &str) -> Result<Bytes, ApiError> {
+    if content_type != protobuf::CONTENT_TYPE || bytes.is_empty() {
+        return Ok(bytes);
+    }
+    let value = decode_protobuf(&bytes)?;
+    Ok(Bytes::from(serde_json::to_vec(&value).unwrap_or_default()))
 }

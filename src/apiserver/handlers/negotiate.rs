@@ -1,14 +1,32 @@
 //! Which representation a client asked for in `Accept`: the object itself
-//! (JSON or YAML), a `Table`, or `PartialObjectMetadata`.
+//! (JSON, YAML or Kubernetes protobuf), a `Table`, or
+//! `PartialObjectMetadata`.
 
 use http::HeaderMap;
 
+use crate::apiserver::protobuf;
 use crate::apiserver::status::ApiError;
+
+impl Representation {
+    /// Protobuf only for kinds that have a message; others (custom
+    /// resources) answer JSON, which every protobuf client also accepts.
+    pub fn for_kind(self, api_version: &str, kind: &str) -> Representation {
+        match self {
+            Representation::Protobuf if !protobuf::supports(api_version, kind) => {
+                Representation::Json
+            }
+            other => other,
+        }
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Representation {
     Json,
     Yaml,
+    /// `application/vnd.kubernetes.protobuf`: only for kinds with a
+    /// message (see [`Representation::for_kind`]).
+    Protobuf,
     /// `meta.k8s.io` Table (v1 or v1beta1: the version to answer with).
     Table(&'static str),
     /// `meta.k8s.io` PartialObjectMetadata(List).
@@ -94,11 +112,12 @@ pub fn choose(headers: &HeaderMap) -> Result<Representation, ApiError> {
             None if matches!(range.kind, "application/yaml" | "text/yaml") => {
                 return Ok(Representation::Yaml);
             }
+            None if range.kind == protobuf::CONTENT_TYPE => return Ok(Representation::Protobuf),
             None => {}
         }
     }
     Err(ApiError::not_acceptable(format!(
-        "only the following media types are accepted: application/json, application/yaml; got {accept:?}"
+        "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf; got {accept:?}"
     )))
 }
 
@@ -127,7 +146,19 @@ mod tests {
         );
         assert_eq!(
             accept("application/vnd.kubernetes.protobuf, */*").unwrap(),
+            Representation::Protobuf
+        );
+        assert_eq!(
+            accept("application/vnd.kubernetes.protobuf;q=0.5, application/json").unwrap(),
             Representation::Json
+        );
+        assert_eq!(
+            Representation::Protobuf.for_kind("example.com/v1", "Widget"),
+            Representation::Json
+        );
+        assert_eq!(
+            Representation::Protobuf.for_kind("v1", "ConfigMap"),
+            Representation::Protobuf
         );
         assert_eq!(accept("application/yaml").unwrap(), Representation::Yaml);
         assert_eq!(

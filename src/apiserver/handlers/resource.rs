@@ -102,7 +102,8 @@ pub async fn serve(
     namespace_lifecycle::admit(registry, info).await?;
 
     let query = Query::parse(request.uri().query());
-    let representation = negotiate::choose(request.headers())?;
+    let representation =
+        negotiate::choose(request.headers())?.for_kind(&descriptor.api_version(), &descriptor.kind);
     let include = IncludeObject::parse(query.get("includeObject"));
     let name = info.name.as_deref();
     match verb {
@@ -202,10 +203,14 @@ pub async fn serve(
         Verb::Delete => {
             let name = name.ok_or_else(ApiError::no_route)?;
             let write = write_options(&query)?;
+            let content_type = body::content_type(request.headers());
             let bytes = body::read(request.into_body()).await?;
+            let bytes = body::delete_options_json(bytes, &content_type)?;
             let options = DeleteOptions::from_body(&bytes, write)?;
             match store.delete(namespace, name, &options).await? {
-                DeleteOutcome::Deleted(object) => Ok(response::deleted(&descriptor, &object)),
+                DeleteOutcome::Deleted(object) => {
+                    Ok(response::deleted(&descriptor, &object, representation))
+                }
                 DeleteOutcome::Pending(object) => Ok(response::object(
                     StatusCode::OK,
                     &object,
@@ -219,7 +224,9 @@ pub async fn serve(
             let read = ReadOptions::from_query(&query)?;
             let filter = filter(&store, namespace, None, &read)?;
             let write = write_options(&query)?;
+            let content_type = body::content_type(request.headers());
             let bytes = body::read(request.into_body()).await?;
+            let bytes = body::delete_options_json(bytes, &content_type)?;
             let options = DeleteOptions::from_body(&bytes, write)?;
             let deleted = store
                 .delete_collection(namespace, &filter, &options)

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use super::negotiate::Representation;
 use crate::apiserver::http::{ResponseBody, full};
 use crate::apiserver::object::ObjectExt;
+use crate::apiserver::protobuf;
 use crate::apiserver::registry::cache::CachedObject;
 use crate::apiserver::registry::resource::ResourceDescriptor;
 use crate::apiserver::registry::store::ListPage;
@@ -53,6 +54,14 @@ fn encode(
         Representation::Yaml => match serde_yaml::to_string(value) {
             Ok(yaml) => bytes(code, "application/yaml", yaml),
             Err(e) => ApiError::internal(format!("encoding YAML: {e}")).into_response(),
+        },
+        Representation::Protobuf => match protobuf::encode(value) {
+            Ok(encoded) => bytes(code, protobuf::CONTENT_TYPE, encoded),
+            // A kind without a message: JSON, which protobuf clients accept.
+            Err(protobuf::ProtobufError::UnknownKind { .. }) => {
+                encode(code, value, Representation::Json)
+            }
+            Err(e) => ApiError::internal(format!("encoding protobuf: {e}")).into_response(),
         },
         _ => bytes(
             code,
@@ -127,12 +136,12 @@ pub fn list(
             });
             encode(StatusCode::OK, &list, Representation::Json)
         }
-        Representation::Yaml => {
+        Representation::Yaml | Representation::Protobuf => {
             let items: Vec<Value> = objects().into_iter().cloned().collect();
             encode(
                 StatusCode::OK,
                 &list_value(descriptor, list_metadata(page), items),
-                Representation::Yaml,
+                representation,
             )
         }
         Representation::Json => {
@@ -171,7 +180,11 @@ pub fn list_value(descriptor: &ResourceDescriptor, metadata: Value, items: Vec<V
 }
 
 /// The `Status` upstream answers an immediate deletion with.
-pub fn deleted(descriptor: &ResourceDescriptor, object: &Value) -> Response<ResponseBody> {
+pub fn deleted(
+    descriptor: &ResourceDescriptor,
+    object: &Value,
+    representation: Representation,
+) -> Response<ResponseBody> {
     let status = json!({
         "kind": "Status",
         "apiVersion": "v1",
@@ -184,7 +197,11 @@ pub fn deleted(descriptor: &ResourceDescriptor, object: &Value) -> Response<Resp
             "uid": object.uid().unwrap_or_default(),
         },
     });
-    encode(StatusCode::OK, &status, Representation::Json)
+    let representation = match representation {
+        Representation::Protobuf => Representation::Protobuf,
+        _ => Representation::Json,
+    };
+    encode(StatusCode::OK, &status, representation)
 }
 
 /// Items as cached objects, for encoders that take them.

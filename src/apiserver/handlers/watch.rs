@@ -1,5 +1,6 @@
 //! Watch responses: one JSON object per line,
-//! `{"type":"ADDED|MODIFIED|DELETED|BOOKMARK","object":…}`, streamed until
+//! `{"type":"ADDED|MODIFIED|DELETED|BOOKMARK","object":…}` (or, for
+//! protobuf clients, length-prefixed `WatchEvent` messages), streamed until
 //! the client goes, the timeout passes or the cache ends the watch.
 
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use serde_json::{Value, json};
 use super::negotiate::Representation;
 use crate::apiserver::http::ResponseBody;
 use crate::apiserver::lifecycle::Lifecycle;
+use crate::apiserver::protobuf;
 use crate::apiserver::registry::cache::{CacheWatch, EventType, WatchItem};
 use crate::apiserver::registry::resource::ResourceDescriptor;
 use crate::apiserver::table::{self, IncludeObject};
@@ -38,6 +40,17 @@ fn line(event: &str, object: &[u8]) -> Bytes {
     out.put_slice(object);
     out.put_slice(b"}\n");
     out.freeze()
+}
+
+/// One event in the representation the client negotiated.
+fn event(event: &str, object: &Value, json: &[u8], representation: Representation) -> Bytes {
+    if representation == Representation::Protobuf {
+        match protobuf::encode_watch_event(event, object) {
+            Ok(frame) => return Bytes::from(frame),
+            Err(e) => tracing::warn!("encoding a watch event as protobuf: {e}"),
+        }
+    }
+    line(event, json)
 }
 
 fn encode(
@@ -69,7 +82,12 @@ fn encode(
                     &serde_json::to_vec(&partial).unwrap_or_default(),
                 )
             }
-            _ => line(event_type(*kind), &object.json),
+            _ => event(
+                event_type(*kind),
+                &object.object,
+                &object.json,
+                representation,
+            ),
         },
         WatchItem::Bookmark {
             revision,
@@ -90,7 +108,12 @@ fn encode(
             if *initial_events_end {
                 object["metadata"]["annotations"] = json!({ INITIAL_EVENTS_END: "true" });
             }
-            line("BOOKMARK", &serde_json::to_vec(&object).unwrap_or_default())
+            event(
+                "BOOKMARK",
+                &object,
+                &serde_json::to_vec(&object).unwrap_or_default(),
+                representation,
+            )
         }
     }
 }
@@ -110,16 +133,20 @@ pub fn response(
             _ = lifecycle.shutdown_started() => {}
         }
     };
+    let content_type = if representation == Representation::Protobuf {
+        protobuf::WATCH_CONTENT_TYPE
+    } else {
+        "application/json"
+    };
     let frames = watch
         .map(move |item| Ok(Frame::data(encode(&item, &descriptor, representation))))
         .take_until(Box::pin(end));
     let body = StreamBody::new(frames).boxed_unsync();
     let mut response = Response::new(body);
     *response.status_mut() = StatusCode::OK;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("no-cache, private"),
