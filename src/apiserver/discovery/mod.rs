@@ -15,6 +15,7 @@
 pub mod aggregated;
 pub mod legacy;
 pub mod negotiate;
+pub mod openapi;
 
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use serde::Serialize;

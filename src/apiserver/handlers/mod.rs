@@ -75,6 +75,9 @@ impl Api {
             resource::serve(&self.registry, &info, request, &self.lifecycle).await
         } else if let Some(response) = discovery::serve(&self.catalog, &request) {
             Ok(response)
+        } else if let Some(response) = discovery::openapi::serve(&self.catalog.snapshot(), &request)
+        {
+            Ok(response)
         } else {
             Err(ApiError::no_route())
         };
