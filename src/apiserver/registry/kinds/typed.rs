@@ -49,31 +49,6 @@ fn upstream_path(path: &serde_ignored::Path) -> String {
     }
 }
 
-/// Upstream's `ObjectMeta` marks its maps and lists `omitempty`, so an
-/// empty one (left by `kubectl label cm x a-`, say) disappears when the
-/// object is written; k8s-openapi keeps `Some({})`. Drop them the same way.
-fn drop_empty_metadata_collections(object: &mut Value) {
-    let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) else {
-        return;
-    };
-    for field in [
-        "labels",
-        "annotations",
-        "finalizers",
-        "ownerReferences",
-        "managedFields",
-    ] {
-        let empty = match metadata.get(field) {
-            Some(Value::Object(map)) => map.is_empty(),
-            Some(Value::Array(list)) => list.is_empty(),
-            _ => false,
-        };
-        if empty {
-            metadata.remove(field);
-        }
-    }
-}
-
 impl<K, S> Strategy for Typed<K, S>
 where
     K: k8s_openapi::Resource + DeserializeOwned + Serialize + 'static,
@@ -99,8 +74,7 @@ where
                 version = K::VERSION
             )
         })?;
-        let mut object = serde_json::to_value(&typed).map_err(|e| e.to_string())?;
-        drop_empty_metadata_collections(&mut object);
+        let object = serde_json::to_value(&typed).map_err(|e| e.to_string())?;
         let mut normalized = self.inner.normalize(object)?;
         normalized.unknown_fields.splice(0..0, unknown_fields);
         Ok(normalized)
