@@ -30,6 +30,16 @@ async fn next_event(events: &mut futures::stream::BoxStream<'static, Value>) -> 
         .expect("the watch is still open")
 }
 
+/// The next event that is not a periodic bookmark.
+async fn next_change(events: &mut futures::stream::BoxStream<'static, Value>) -> Value {
+    loop {
+        let event = next_event(events).await;
+        if event["type"] != "BOOKMARK" {
+            return event;
+        }
+    }
+}
+
 #[tokio::test]
 async fn create_get_update_delete_with_server_owned_metadata() {
     let api = TestApi::start().await;
@@ -193,7 +203,7 @@ async fn namespaces_must_exist_and_not_be_terminating() {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(
         refused.json()["message"],
-        "configmaps is forbidden: unable to create new content in namespace doomed because it is being terminated"
+        "configmaps \"a\" is forbidden: unable to create new content in namespace doomed because it is being terminated"
     );
 
     let immortal = api
@@ -531,7 +541,7 @@ async fn watch_list_sends_initial_events_then_a_bookmark() {
     );
     api.call(Method::POST, CM, Some(configmap("c", json!({}))))
         .await;
-    let live = next_event(&mut events).await;
+    let live = next_change(&mut events).await;
     assert_eq!(
         (
             live["type"].as_str(),

@@ -110,6 +110,32 @@ impl ObjectExt for Value {
     }
 }
 
+/// Removes empty `labels`, `annotations`, `finalizers`, `ownerReferences`
+/// and `managedFields` from metadata: upstream's Go types omit empty ones
+/// (`omitempty`), so a label removed by a patch leaves no `labels: {}`.
+pub fn drop_empty_metadata(object: &mut Value) {
+    let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for field in [
+        "labels",
+        "annotations",
+        "finalizers",
+        "ownerReferences",
+        "managedFields",
+    ] {
+        let empty = match meta.get(field) {
+            Some(Value::Object(map)) => map.is_empty(),
+            Some(Value::Array(list)) => list.is_empty(),
+            Some(Value::Null) => true,
+            _ => false,
+        };
+        if empty {
+            meta.remove(field);
+        }
+    }
+}
+
 /// The current time as Kubernetes writes timestamps (RFC 3339, seconds).
 pub fn now_rfc3339() -> String {
     jiff::Timestamp::now()
@@ -136,6 +162,12 @@ mod tests {
         let mut empty = json!(null);
         empty.set_meta("name", "b");
         assert_eq!(empty.name(), Some("b"));
+        let mut emptied = json!({"metadata": {"name": "a", "labels": {}, "finalizers": [], "annotations": {"k": "v"}}});
+        drop_empty_metadata(&mut emptied);
+        assert_eq!(
+            emptied,
+            json!({"metadata": {"name": "a", "annotations": {"k": "v"}}})
+        );
         let ts = now_rfc3339();
         assert_eq!(ts.len(), 20, "{ts}");
         assert!(ts.ends_with('Z'));

@@ -10,8 +10,13 @@ use crate::apiserver::status::ApiError;
 /// Namespaces that always exist.
 pub const IMMORTAL: [&str; 3] = ["default", "kube-system", "kube-public"];
 
-/// Checks a request against the lifecycle of its namespace.
-pub async fn admit(registry: &Registry, info: &RequestInfo) -> Result<(), ApiError> {
+/// Checks a request against the lifecycle of its namespace. `name` is the
+/// object's name where the URL does not say it (a create's body does).
+pub async fn admit(
+    registry: &Registry,
+    info: &RequestInfo,
+    name: Option<&str>,
+) -> Result<(), ApiError> {
     if info.resource == "namespaces" {
         if info.verb == "delete"
             && info.subresource.is_none()
@@ -40,7 +45,7 @@ pub async fn admit(registry: &Registry, info: &RequestInfo) -> Result<(), ApiErr
     let found = namespaces.get(None, namespace, None).await?;
     if found.object.deletion_timestamp().is_some() {
         let resource = crate::apiserver::status::qualified_resource(&info.group, &info.resource);
-        let name = info.name.as_deref().unwrap_or_default();
+        let name = info.name.as_deref().or(name).unwrap_or_default();
         let subject = if name.is_empty() {
             format!("{resource} is forbidden")
         } else {

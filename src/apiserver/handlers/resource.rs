@@ -99,7 +99,9 @@ pub async fn serve(
         }
         Some(_) => return Err(ApiError::no_route()),
     };
-    namespace_lifecycle::admit(registry, info).await?;
+    if verb != Verb::Create {
+        namespace_lifecycle::admit(registry, info, None).await?;
+    }
 
     let query = Query::parse(request.uri().query());
     let representation =
@@ -151,6 +153,8 @@ pub async fn serve(
         Verb::Create => {
             let options = write_options(&query)?;
             let object = read_object(request).await?;
+            let name = object.pointer("/metadata/name").and_then(Value::as_str);
+            namespace_lifecycle::admit(registry, info, name).await?;
             let written = store.create(namespace, object, &options).await?;
             let reply = response::object(
                 StatusCode::CREATED,

@@ -288,7 +288,10 @@ async fn feed(cacher: std::sync::Weak<Cacher>) {
             }
         };
         backoff = Duration::from_millis(50);
-        let mut ticker = tokio::time::interval(PROGRESS_INTERVAL);
+        let mut ticker = tokio::time::interval_at(
+            tokio::time::Instant::now() + PROGRESS_INTERVAL,
+            PROGRESS_INTERVAL,
+        );
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         drop(this);
         loop {

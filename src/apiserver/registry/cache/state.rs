@@ -115,12 +115,14 @@ impl State {
         self.window.push_back(event);
     }
 
-    /// Tells bookmark-enabled watchers the cache's revision, if it moved
-    /// since they last heard.
+    /// Tells bookmark-enabled watchers the cache's revision (called on the
+    /// cache's progress tick).
     pub fn send_bookmarks(&mut self) {
         let revision = self.revision;
         self.watchers.retain_mut(|w| {
-            if !w.bookmarks || w.sent >= revision {
+            // Upstream sends bookmarks on a timer whether or not the
+            // revision moved: an idle watcher learns it is still current.
+            if !w.bookmarks {
                 return !w.sender.is_closed();
             }
             w.sent = revision;

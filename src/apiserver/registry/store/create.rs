@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::{FieldValidation, ResourceStore, WriteOptions, Written};
-use crate::apiserver::object::{ObjectExt, now_rfc3339};
+use crate::apiserver::object::{ObjectExt, drop_empty_metadata, now_rfc3339};
 use crate::apiserver::registry::codec;
 use crate::apiserver::status::ApiError;
 use crate::apiserver::validation::{FieldError, metadata};
@@ -169,6 +169,7 @@ impl ResourceStore {
         }
         self.strategy.prepare_for_create(&mut object);
         self.strategy.default(&mut object);
+        drop_empty_metadata(&mut object);
 
         let mut errors = metadata::validate(&object, self.strategy.name_rule(), true);
         errors.extend(self.strategy.validate(&object));

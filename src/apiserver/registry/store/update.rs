@@ -9,7 +9,7 @@
 use serde_json::Value;
 
 use super::{ResourceStore, WriteOptions, Written};
-use crate::apiserver::object::ObjectExt;
+use crate::apiserver::object::{ObjectExt, drop_empty_metadata};
 use crate::apiserver::registry::codec;
 use crate::apiserver::status::ApiError;
 use crate::apiserver::validation::{FieldError, metadata};
@@ -109,6 +109,7 @@ impl ResourceStore {
         }
         self.strategy.prepare_for_update(&mut new, old);
         self.strategy.default(&mut new);
+        drop_empty_metadata(&mut new);
         if self.strategy.tracks_generation() && desired_state(&new) != desired_state(old) {
             let generation = old
                 .metadata()

@@ -1,0 +1,164 @@
+//! `keelson up` on either backend, for the kubectl and kube-rs acceptance
+//! tests, and a macro that runs one scenario on both.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use keelson::testing::{EtcdServer, KeelsonProcess};
+
+/// kubectl 1.32 on `PATH`; older and newer ones from the Cloud SDK.
+pub const KUBECTL: &str = "kubectl";
+pub const KUBECTL_1_27: &str = "/usr/lib/google-cloud-sdk/bin/kubectl.1.27";
+pub const KUBECTL_1_33: &str = "/usr/lib/google-cloud-sdk/bin/kubectl.1.33";
+
+/// A running keelson and, on the etcd backend, its etcd.
+pub struct Cluster {
+    pub keelson: KeelsonProcess,
+    pub backend: &'static str,
+    files: tempfile::TempDir,
+    // Dropped after keelson (fields drop in order).
+    _etcd: Option<EtcdServer>,
+}
+
+/// What a kubectl run printed.
+#[derive(Debug)]
+pub struct Ran {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: Option<i32>,
+}
+
+impl Ran {
+    /// stdout, after checking the run succeeded.
+    #[track_caller]
+    pub fn ok(&self) -> &str {
+        assert_eq!(self.code, Some(0), "kubectl failed: {self:?}");
+        &self.stdout
+    }
+
+    /// stderr, after checking the run failed with exit code 1 and printed
+    /// nothing on stdout.
+    #[track_caller]
+    pub fn failed(&self) -> &str {
+        assert_eq!(self.code, Some(1), "kubectl should fail: {self:?}");
+        assert_eq!(self.stdout, "", "{self:?}");
+        &self.stderr
+    }
+}
+
+impl Cluster {
+    pub async fn embedded() -> Cluster {
+        let keelson = KeelsonProcess::start(&[])
+            .await
+            .unwrap_or_else(|e| panic!("starting keelson: {e}"));
+        Cluster::new(keelson, "embedded", None)
+    }
+
+    pub async fn etcd() -> Cluster {
+        let etcd = EtcdServer::start()
+            .await
+            .unwrap_or_else(|e| panic!("starting etcd: {e}"));
+        let flag = format!("--etcd-servers={}", etcd.endpoint());
+        let keelson = KeelsonProcess::start(&[&flag])
+            .await
+            .unwrap_or_else(|e| panic!("starting keelson on etcd: {e}"));
+        Cluster::new(keelson, "etcd", Some(etcd))
+    }
+
+    fn new(keelson: KeelsonProcess, backend: &'static str, etcd: Option<EtcdServer>) -> Cluster {
+        Cluster {
+            keelson,
+            backend,
+            files: tempfile::tempdir().unwrap(),
+            _etcd: etcd,
+        }
+    }
+
+    pub async fn client(&self) -> kube::Client {
+        self.keelson.client().await.unwrap()
+    }
+
+    /// Writes `content` to a file named `name` in a temp dir; its path.
+    pub fn file(&self, name: &str, content: &str) -> String {
+        let path = self.files.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        path.to_str().unwrap().to_owned()
+    }
+
+    /// A kubectl command (`binary`) for this cluster, with its own cache
+    /// directory so no discovery cached for another server (on a reused
+    /// port) is read.
+    pub fn command(&self, binary: &str, args: &[&str]) -> Command {
+        let mut command = Command::new(binary);
+        command
+            .arg("--kubeconfig")
+            .arg(&self.keelson.kubeconfig)
+            .arg("--cache-dir")
+            .arg(self.cache_dir())
+            .args(args)
+            .stdin(Stdio::null());
+        command
+    }
+
+    pub fn cache_dir(&self) -> PathBuf {
+        self.files.path().join("kubectl-cache")
+    }
+
+    /// Runs `binary args…` and returns what it printed.
+    pub fn run(&self, binary: &str, args: &[&str]) -> Ran {
+        let output = self
+            .command(binary, args)
+            .output()
+            .unwrap_or_else(|e| panic!("running {binary}: {e}"));
+        Ran {
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+            code: output.status.code(),
+        }
+    }
+
+    /// `kubectl` (1.32) `args…`.
+    pub fn kubectl(&self, args: &[&str]) -> Ran {
+        self.run(KUBECTL, args)
+    }
+}
+
+/// A ConfigMap manifest.
+pub fn configmap(name: &str, namespace: Option<&str>, value: &str) -> String {
+    let namespace = namespace
+        .map(|ns| format!("  namespace: {ns}\n"))
+        .unwrap_or_default();
+    format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n{namespace}data:\n  k: {value}\n"
+    )
+}
+
+/// Defines, for each `async fn name(cluster: Cluster) { … }`, a module
+/// `name` with two tests: `embedded` and `etcd`. Attributes before the fn
+/// (`#[ignore = "…"]`) apply to both.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($( $(#[$attr:meta])* async fn $name:ident($cluster:ident: Cluster) $body:block )*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn scenario($cluster: Cluster) $body
+
+                $(#[$attr])*
+                #[tokio::test]
+                async fn embedded() {
+                    scenario(Cluster::embedded().await).await
+                }
+
+                $(#[$attr])*
+                #[tokio::test]
+                async fn etcd() {
+                    scenario(Cluster::etcd().await).await
+                }
+            }
+        )*
+    };
+}
