@@ -46,6 +46,7 @@ impl Api {
             registry.add_builtin(descriptor.clone());
         }
         bootstrap::ensure_namespaces(&registry).await?;
+        registry.start_caches();
         Ok(Api {
             catalog,
             registry,

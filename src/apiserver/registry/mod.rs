@@ -75,6 +75,23 @@ impl Registry {
         self.add(descriptor, strategy);
     }
 
+    /// Starts the watch cache of every stored resource (they fill in the
+    /// background).
+    pub fn start_caches(&self) {
+        let stores: Vec<Arc<ResourceStore>> = self
+            .stores
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        for store in stores {
+            if store.descriptor.key_prefix().is_some() {
+                store.start_cache();
+            }
+        }
+    }
+
     pub fn get(&self, group: &str, version: &str, plural: &str) -> Option<Arc<ResourceStore>> {
         self.stores
             .read()

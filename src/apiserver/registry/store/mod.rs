@@ -130,6 +130,14 @@ impl ResourceStore {
         Ok(self.caches.get(&self.storage, &self.prefix()?))
     }
 
+    /// Starts this resource's watch cache now rather than on first use, so
+    /// that its window of events begins when the server starts (as
+    /// upstream's caches do): a client that lists from storage and then
+    /// watches from that revision finds the events it needs.
+    pub fn start_cache(&self) {
+        let _ = self.cache();
+    }
+
     /// A storage error about object `name` as the API reports it.
     fn error(&self, error: StorageError, name: &str) -> ApiError {
         let d = &self.descriptor;
