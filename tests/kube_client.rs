@@ -1,7 +1,8 @@
 //! kube-rs against `keelson up`, on both backends: what informers and
 //! paging clients rely on — pages at one resourceVersion with
-//! `remainingItemCount`, watches resumed from a resourceVersion, bookmarks,
-//! and WatchList streams (`watcher::Config::streaming_lists`).
+//! `remainingItemCount`, watches resumed from a resourceVersion, 410 for a
+//! forgotten one, bookmarks, and WatchList streams
+//! (`watcher::Config::streaming_lists`).
 
 mod cluster;
 
@@ -83,6 +84,26 @@ on_both_backends! {
             }
         }
         assert_eq!(seen, ["b", "c"]);
+    }
+
+    async fn a_watch_from_a_forgotten_version_reports_410(cluster: Cluster) {
+        let api = configmaps(&cluster).await;
+        // Revision 1 is older than the watch cache's window (it starts when
+        // the server does, after the system namespaces are created).
+        let mut stream = api.watch(&WatchParams::default(), "1").await.unwrap().boxed();
+        let event = tokio::time::timeout(DEADLINE, stream.try_next())
+            .await
+            .expect("an answer in time");
+        match event {
+            Ok(Some(WatchEvent::Error(status))) => {
+                assert_eq!(status.code, 410);
+                assert_eq!(status.reason, "Expired");
+            }
+            other => panic!("expected a 410 ERROR event, got {other:?}"),
+        }
+        // A watcher re-lists and carries on, as informers do.
+        let mut events = watcher::watcher(api.clone(), watcher::Config::default()).boxed();
+        assert!(matches!(next(&mut events).await, Event::Init));
     }
 
     // kube-rs asks for bookmarks by default (`allowWatchBookmarks=true`).
