@@ -70,13 +70,7 @@ impl ResourceStore {
         let key = self.key(namespace, name)?;
         let d = &self.descriptor;
         loop {
-            let (kv, _) = self
-                .storage
-                .get(&key)
-                .await
-                .map_err(|e| self.error(e, name))?;
-            let kv = kv.ok_or_else(|| ApiError::not_found(&d.group, &d.plural, name))?;
-            let mut object = codec::decode(&kv)?;
+            let (kv, mut object) = self.read_existing(&key, name).await?;
             if let Some(uid) = &options.precondition_uid
                 && object.uid() != Some(uid.as_str())
             {

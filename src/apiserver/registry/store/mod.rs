@@ -138,6 +138,36 @@ impl ResourceStore {
         let _ = self.cache();
     }
 
+    /// The stored version of `key` (object `name`), decoded; `None` if it
+    /// does not exist. Every read-modify-write starts here.
+    async fn read_current(
+        &self,
+        key: &str,
+        name: &str,
+    ) -> Result<Option<(crate::storage::KeyValue, Value)>, ApiError> {
+        let (kv, _) = self
+            .storage
+            .get(key)
+            .await
+            .map_err(|e| self.error(e, name))?;
+        kv.map(|kv| {
+            let object = super::codec::decode(&kv)?;
+            Ok((kv, object))
+        })
+        .transpose()
+    }
+
+    /// Like [`Self::read_current`], but a missing object is a 404.
+    async fn read_existing(
+        &self,
+        key: &str,
+        name: &str,
+    ) -> Result<(crate::storage::KeyValue, Value), ApiError> {
+        self.read_current(key, name).await?.ok_or_else(|| {
+            ApiError::not_found(&self.descriptor.group, &self.descriptor.plural, name)
+        })
+    }
+
     /// A storage error about object `name` as the API reports it.
     fn error(&self, error: StorageError, name: &str) -> ApiError {
         let d = &self.descriptor;

@@ -159,12 +159,7 @@ impl ResourceStore {
         let precondition = new.resource_version().map(str::to_owned);
         let key = self.key(namespace, name)?;
         loop {
-            let (kv, _) = self
-                .storage
-                .get(&key)
-                .await
-                .map_err(|e| self.error(e, name))?;
-            let Some(kv) = kv else {
+            let Some((kv, old)) = self.read_current(&key, name).await? else {
                 if part == Part::Main && self.strategy.allow_create_on_update() {
                     new.remove_meta("resourceVersion");
                     let mut written = self.create(namespace, new, options).await?;
@@ -177,7 +172,6 @@ impl ResourceStore {
                     name,
                 ));
             };
-            let old = codec::decode(&kv)?;
             match &precondition {
                 Some(rv) if *rv != kv.mod_revision.to_string() => {
                     return Err(self.error(
@@ -237,15 +231,7 @@ impl ResourceStore {
     {
         let key = self.key(namespace, name)?;
         loop {
-            let (kv, _) = self
-                .storage
-                .get(&key)
-                .await
-                .map_err(|e| self.error(e, name))?;
-            let kv = kv.ok_or_else(|| {
-                ApiError::not_found(&self.descriptor.group, &self.descriptor.plural, name)
-            })?;
-            let old = codec::decode(&kv)?;
+            let (kv, old) = self.read_existing(&key, name).await?;
             let mut new = mutate(&old)?;
             if let Some(rv) = new.resource_version()
                 && rv != kv.mod_revision.to_string()
