@@ -196,11 +196,7 @@ impl Cacher {
         initial_events_end: bool,
         bookmarks: bool,
     ) -> Result<CacheWatch, ApiError> {
-        if let Some(after) = after {
-            self.wait_for(after).await?;
-        } else {
-            self.wait_for(0).await?;
-        }
+        self.wait_for(after.unwrap_or(0)).await?;
         let mut state = self.lock();
         state.register(scope_prefix, filter, after, initial_events_end, bookmarks)
     }

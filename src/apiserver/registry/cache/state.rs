@@ -20,8 +20,6 @@ struct Watcher {
     filter: Filter,
     sender: mpsc::Sender<WatchItem>,
     bookmarks: bool,
-    /// The last revision this watcher was told about.
-    sent: Revision,
 }
 
 pub struct State {
@@ -100,11 +98,10 @@ impl State {
     fn record(&mut self, event: CacheEvent) {
         let event = Arc::new(event);
         self.revision = event.revision;
-        self.watchers.retain_mut(|w| {
+        self.watchers.retain(|w| {
             let Some(item) = project(&w.filter, &event) else {
                 return !w.sender.is_closed();
             };
-            w.sent = event.revision;
             w.sender.try_send(item).is_ok()
         });
         if self.window.len() == self.capacity
@@ -119,13 +116,12 @@ impl State {
     /// cache's progress tick).
     pub fn send_bookmarks(&mut self) {
         let revision = self.revision;
-        self.watchers.retain_mut(|w| {
+        self.watchers.retain(|w| {
             // Upstream sends bookmarks on a timer whether or not the
             // revision moved: an idle watcher learns it is still current.
             if !w.bookmarks {
                 return !w.sender.is_closed();
             }
-            w.sent = revision;
             w.sender
                 .try_send(WatchItem::Bookmark {
                     revision,
@@ -181,7 +177,6 @@ impl State {
             filter,
             sender,
             bookmarks,
-            sent: self.revision,
         });
         Ok(CacheWatch::new(backlog, receiver))
     }
