@@ -29,8 +29,14 @@ use crate::storage::{KeyValue, ListOptions, Revision, Storage, StorageError, Wat
 
 /// How many recent events a cache keeps for watches that resume.
 const WINDOW: usize = 10_000;
-/// How long a read waits for the cache to catch up before giving up.
+/// How long a read at a resourceVersion the cache has not reached waits
+/// before it is "too large" (upstream's 3 s).
 const FRESHNESS_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a consistent read waits for the cache to reach the store's
+/// current revision. The cache is normally milliseconds behind; this only
+/// matters on a starved machine, where failing a watch is worse than
+/// waiting (consistent lists fall back to storage instead).
+const CONSISTENT_TIMEOUT: Duration = Duration::from_secs(15);
 /// How often an idle cache asks storage how far it has got, which keeps
 /// bookmarks moving and the cache revision current.
 const PROGRESS_INTERVAL: Duration = Duration::from_secs(5);
@@ -129,6 +135,10 @@ impl Cacher {
 
     /// Waits until the cache has seen `target` (0: until it is filled).
     pub async fn wait_for(&self, target: Revision) -> Result<(), ApiError> {
+        self.wait_for_within(target, FRESHNESS_TIMEOUT).await
+    }
+
+    async fn wait_for_within(&self, target: Revision, limit: Duration) -> Result<(), ApiError> {
         let mut revision = self.revision.subscribe();
         let wait = async {
             loop {
@@ -142,14 +152,12 @@ impl Cacher {
                 }
             }
         };
-        tokio::time::timeout(FRESHNESS_TIMEOUT, wait)
-            .await
-            .map_err(|_| {
-                ApiError::timeout(format!(
-                    "Too large resource version: {target}, current: {}",
-                    self.revision()
-                ))
-            })
+        tokio::time::timeout(limit, wait).await.map_err(|_| {
+            ApiError::timeout(format!(
+                "Too large resource version: {target}, current: {}",
+                self.revision()
+            ))
+        })
     }
 
     /// Waits until the cache is as fresh as the store: a consistent read.
@@ -159,7 +167,16 @@ impl Cacher {
             .current_revision()
             .await
             .map_err(super::store::storage_error_unnamed)?;
-        self.wait_for(current).await
+        self.wait_for_within(current, CONSISTENT_TIMEOUT).await
+    }
+
+    /// Like [`Self::wait_consistent`], but gives up after the short wait a
+    /// caller with a fallback (a list that can read storage) can afford.
+    pub async fn try_wait_consistent(&self) -> bool {
+        match self.storage.current_revision().await {
+            Ok(current) => self.wait_for(current).await.is_ok(),
+            Err(_) => false,
+        }
     }
 
     /// The objects under `prefix` (a namespace's, or all) that `filter`

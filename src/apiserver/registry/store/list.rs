@@ -101,7 +101,12 @@ impl ResourceStore {
     ) -> Result<ListPage, ApiError> {
         let cache = self.cache()?;
         match not_older_than {
-            None => cache.wait_consistent().await?,
+            // A cache that cannot catch up in time (a starved machine, a
+            // refill) does not fail the list: storage answers it.
+            None if !cache.try_wait_consistent().await => {
+                return self.list_storage(scope, None, 0, None, filter).await;
+            }
+            None => {}
             Some(rv) => cache.wait_for(rv).await?,
         }
         let list = cache.list(scope, filter);
