@@ -744,3 +744,37 @@ async fn a_watch_from_before_the_cache_window_gets_an_expired_error_event() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn status_is_reset_on_create_except_for_nodes() {
+    let api = TestApi::start().await;
+    let deployment = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "web"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": {"labels": {"app": "web"}},
+                         "spec": {"containers": [{"name": "c", "image": "nginx"}]}},
+        },
+        "status": {"replicas": 5, "readyReplicas": 5},
+    });
+    let created = api
+        .call(
+            Method::POST,
+            "/apis/apps/v1/namespaces/default/deployments",
+            Some(deployment),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    assert!(created.json()["status"].get("readyReplicas").is_none());
+
+    // A kubelet registers its node with capacity in status.
+    let node = json!({
+        "apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": "n1"},
+        "status": {"capacity": {"cpu": "4", "pods": "110"}, "nodeInfo": {"kubeletVersion": "v1.33.0"}},
+    });
+    let created = api.call(Method::POST, "/api/v1/nodes", Some(node)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    assert_eq!(created.json()["status"]["capacity"]["pods"], "110");
+}

@@ -38,6 +38,13 @@ pub trait Strategy: Send + Sync + 'static {
         false
     }
 
+    /// Whether a create keeps the `status` its body carries. Most kinds
+    /// with a status subresource start from an empty status; a Node keeps
+    /// the capacity and addresses its kubelet registers with.
+    fn keeps_status_on_create(&self) -> bool {
+        false
+    }
+
     /// Reads a body into the kind's schema: drops (and reports) unknown
     /// fields, rejects wrong types with a message. Untyped kinds keep
     /// everything.

@@ -43,6 +43,10 @@ fn validate_taints(spec: &Value, errors: &mut Vec<FieldError>) {
 }
 
 impl Strategy for NodeStrategy {
+    fn keeps_status_on_create(&self) -> bool {
+        true
+    }
+
     fn validate(&self, node: &Value) -> Vec<FieldError> {
         let mut errors = Vec::new();
         validate_taints(get(node, "spec"), &mut errors);

@@ -62,6 +62,10 @@ where
         self.inner.tracks_generation()
     }
 
+    fn keeps_status_on_create(&self) -> bool {
+        self.inner.keeps_status_on_create()
+    }
+
     fn normalize(&self, object: Value) -> Result<Normalized, String> {
         let mut unknown_fields = Vec::new();
         let typed: K = serde_ignored::deserialize(object, |path| {

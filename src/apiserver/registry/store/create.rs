@@ -163,6 +163,7 @@ impl ResourceStore {
             object.remove_meta("generation");
         }
         if self.descriptor.subresource("status").is_some()
+            && !self.strategy.keeps_status_on_create()
             && let Some(map) = object.as_object_mut()
         {
             map.remove("status");
