@@ -242,20 +242,7 @@ fn split_unquoted(s: &str, separator: char) -> Vec<&str> {
 fn unquote(value: &str) -> String {
     let value = value.trim();
     match value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
-        Some(inner) => {
-            let mut out = String::with_capacity(inner.len());
-            let mut chars = inner.chars();
-            while let Some(c) = chars.next() {
-                if c == '\\' {
-                    if let Some(next) = chars.next() {
-                        out.push(next);
-                    }
-                } else {
-                    out.push(c);
-                }
-            }
-            out
-        }
+        Some(inner) => crate::apiserver::selector::field::unescape(inner),
         None => value.to_owned(),
     }
 }

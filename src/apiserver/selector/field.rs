@@ -103,7 +103,9 @@ fn split_op(part: &str, op: &str) -> Option<(String, String)> {
     None
 }
 
-fn unescape(value: &str) -> String {
+/// Drops the backslash of every `\x` escape (field selector values,
+/// quoted strings in headers).
+pub fn unescape(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     let mut chars = value.chars();
     while let Some(c) = chars.next() {

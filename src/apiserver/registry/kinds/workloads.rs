@@ -312,28 +312,21 @@ impl Strategy for WorkloadStrategy {
             Workload::ReplicaSet => default_field(spec, "replicas", 1),
             Workload::StatefulSet => {
                 default_field(spec, "podManagementPolicy", "OrderedReady");
-                if let Some(strategy) = child_object(spec, "updateStrategy") {
-                    let strategy_type = strategy
-                        .entry("type")
-                        .or_insert_with(|| json!("RollingUpdate"));
-                    if strategy_type.as_str().is_none_or(str::is_empty) {
-                        *strategy_type = json!("RollingUpdate");
-                    }
-                }
+                child_object(spec, "updateStrategy");
+                default_field(&mut spec["updateStrategy"], "type", "RollingUpdate");
                 if string(&spec["updateStrategy"], "type") == "RollingUpdate"
                     && let Some(rolling) =
                         child_object(&mut spec["updateStrategy"], "rollingUpdate")
                 {
                     rolling.entry("partition").or_insert(json!(0));
                 }
-                if let Some(retention) = child_object(spec, "persistentVolumeClaimRetentionPolicy")
-                {
-                    for when in ["whenDeleted", "whenScaled"] {
-                        let policy = retention.entry(when).or_insert(json!("Retain"));
-                        if policy.as_str().is_none_or(str::is_empty) {
-                            *policy = json!("Retain");
-                        }
-                    }
+                child_object(spec, "persistentVolumeClaimRetentionPolicy");
+                for when in ["whenDeleted", "whenScaled"] {
+                    default_field(
+                        &mut spec["persistentVolumeClaimRetentionPolicy"],
+                        when,
+                        "Retain",
+                    );
                 }
                 default_field(spec, "replicas", 1);
                 default_field(spec, "revisionHistoryLimit", 10);
@@ -347,14 +340,8 @@ impl Strategy for WorkloadStrategy {
                 }
             }
             Workload::DaemonSet => {
-                if let Some(strategy) = child_object(spec, "updateStrategy") {
-                    let strategy_type = strategy
-                        .entry("type")
-                        .or_insert_with(|| json!("RollingUpdate"));
-                    if strategy_type.as_str().is_none_or(str::is_empty) {
-                        *strategy_type = json!("RollingUpdate");
-                    }
-                }
+                child_object(spec, "updateStrategy");
+                default_field(&mut spec["updateStrategy"], "type", "RollingUpdate");
                 if string(&spec["updateStrategy"], "type") == "RollingUpdate"
                     && let Some(rolling) =
                         child_object(&mut spec["updateStrategy"], "rollingUpdate")
