@@ -17,6 +17,7 @@
 //!   version endpoints;
 //! * [`lifecycle`]: graceful shutdown as handlers see it.
 
+pub mod accept;
 pub mod admission;
 pub mod authn;
 pub mod authz;

@@ -17,6 +17,7 @@
 //! a total order (q, then specificity, then position) so the choice never
 //! depends on sort stability.
 
+use crate::apiserver::accept::MediaRange;
 use crate::apiserver::status::ApiError;
 
 /// How the document is written.
@@ -114,7 +115,7 @@ pub fn negotiate(accept: Option<&str>) -> Result<Negotiated, NotAcceptable> {
             pretty: false,
         });
     }
-    let mut ranges = parse_accept(accept);
+    let mut ranges = crate::apiserver::accept::parse(accept);
     // Highest q first, then the most specific, then the order written.
     ranges.sort_by(|a, b| {
         b.q.total_cmp(&a.q)
@@ -148,18 +149,6 @@ impl From<NotAcceptable> for ApiError {
     }
 }
 
-/// One media range of an `Accept` header.
-#[derive(Clone, Debug, PartialEq)]
-struct MediaRange {
-    /// Lower-cased; `*` for a wildcard.
-    kind: String,
-    subtype: String,
-    /// Parameters other than `q`: names lower-cased, values unquoted.
-    params: Vec<(String, String)>,
-    q: f32,
-    position: usize,
-}
-
 impl MediaRange {
     fn specificity(&self) -> u8 {
         u8::from(self.kind != "*") + u8::from(self.subtype != "*")
@@ -175,13 +164,6 @@ impl MediaRange {
             (k, "*") => k == kind,
             (k, s) => k == kind && s == subtype,
         }
-    }
-
-    fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
     }
 
     /// What this range asks of `encoding`, or `None` if it asks for
@@ -217,80 +199,10 @@ impl MediaRange {
     }
 }
 
-/// Splits `s` on `separator` outside double-quoted strings.
-fn split_unquoted(s: &str, separator: char) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let mut in_quotes = false;
-    let mut escaped = false;
-    let mut start = 0;
-    for (i, c) in s.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if in_quotes => escaped = true,
-            '"' => in_quotes = !in_quotes,
-            c if c == separator && !in_quotes => {
-                parts.push(&s[start..i]);
-                start = i + c.len_utf8();
-            }
-            _ => {}
-        }
-    }
-    parts.push(&s[start..]);
-    parts
-}
-
-fn unquote(value: &str) -> String {
-    let value = value.trim();
-    match value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
-        Some(inner) => crate::apiserver::selector::field::unescape(inner),
-        None => value.to_owned(),
-    }
-}
-
-/// Parses an `Accept` header into media ranges, skipping malformed ones.
-fn parse_accept(header: &str) -> Vec<MediaRange> {
-    let mut ranges = Vec::new();
-    for (position, clause) in split_unquoted(header, ',').into_iter().enumerate() {
-        let mut parts = split_unquoted(clause, ';').into_iter();
-        let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-        let (kind, subtype) = match media.split_once('/') {
-            Some((k, s)) if !k.trim().is_empty() && !s.trim().is_empty() => {
-                (k.trim().to_owned(), s.trim().to_owned())
-            }
-            // A lone `*` is how some clients write `*/*`.
-            None if media == "*" => ("*".to_owned(), "*".to_owned()),
-            _ => continue,
-        };
-        let mut q = 1.0;
-        let mut params = Vec::new();
-        for param in parts {
-            let Some((name, value)) = param.split_once('=') else {
-                continue;
-            };
-            let name = name.trim().to_ascii_lowercase();
-            let value = unquote(value);
-            if name == "q" {
-                // An unreadable weight counts as "not acceptable", as in
-                // upstream's parser.
-                q = value.parse::<f32>().unwrap_or(0.0).clamp(0.0, 1.0);
-            } else {
-                params.push((name, value));
-            }
-        }
-        ranges.push(MediaRange {
-            kind,
-            subtype,
-            params,
-            q,
-            position,
-        });
-    }
-    ranges
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::apiserver::accept;
 
     const V2: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
     const V2BETA1: &str =
@@ -448,7 +360,7 @@ mod tests {
 
     #[test]
     fn quoted_commas_do_not_split_ranges() {
-        let ranges = parse_accept("application/json;x=\"a,b\";q=0.5, application/yaml");
+        let ranges = accept::parse("application/json;x=\"a,b\";q=0.5, application/yaml");
         assert_eq!(ranges.len(), 2);
         assert_eq!(ranges[0].param("x"), Some("a,b"));
         assert_eq!(ranges[0].q, 0.5);

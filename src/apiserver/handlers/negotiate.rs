@@ -4,8 +4,8 @@
 
 use http::HeaderMap;
 
-use crate::apiserver::protobuf;
 use crate::apiserver::status::ApiError;
+use crate::apiserver::{accept, protobuf};
 
 impl Representation {
     /// Protobuf only for kinds that have a message; others (custom
@@ -33,44 +33,6 @@ pub enum Representation {
     Metadata(&'static str),
 }
 
-struct MediaRange<'a> {
-    kind: &'a str,
-    params: Vec<(&'a str, &'a str)>,
-    q: f32,
-}
-
-fn parse(accept: &str) -> Vec<MediaRange<'_>> {
-    let mut ranges: Vec<MediaRange> = accept
-        .split(',')
-        .filter_map(|part| {
-            let mut pieces = part.split(';').map(str::trim);
-            let kind = pieces.next().filter(|k| !k.is_empty())?;
-            let mut params = Vec::new();
-            let mut q = 1.0;
-            for piece in pieces {
-                let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
-                if k == "q" {
-                    q = v.parse().unwrap_or(1.0);
-                } else {
-                    params.push((k, v));
-                }
-            }
-            Some(MediaRange { kind, params, q })
-        })
-        .collect();
-    // Stable: equal weights keep the client's order.
-    ranges.sort_by(|a, b| b.q.partial_cmp(&a.q).unwrap_or(std::cmp::Ordering::Equal));
-    ranges
-}
-
-fn param<'a>(range: &MediaRange<'a>, name: &str) -> Option<&'a str> {
-    range
-        .params
-        .iter()
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| *v)
-}
-
 fn meta_version(v: Option<&str>) -> Option<&'static str> {
     match v {
         Some("v1") => Some("v1"),
@@ -89,30 +51,35 @@ pub fn choose(headers: &HeaderMap) -> Result<Representation, ApiError> {
     if accept.trim().is_empty() {
         return Ok(Representation::Json);
     }
-    for range in parse(accept) {
-        if range.q <= 0.0 {
-            continue;
-        }
-        let json_like = matches!(range.kind, "application/json" | "application/*" | "*/*");
-        match param(&range, "as") {
-            Some("Table") if json_like && param(&range, "g") == Some("meta.k8s.io") => {
-                if let Some(v) = meta_version(param(&range, "v")) {
+    let mut ranges = accept::parse(accept);
+    // Highest weight first; equal weights keep the client's order.
+    ranges.sort_by(|a, b| b.q.total_cmp(&a.q).then(a.position.cmp(&b.position)));
+    let (protobuf_kind, protobuf_subtype) = protobuf::CONTENT_TYPE
+        .split_once('/')
+        .expect("a media type has a slash");
+    for range in ranges.iter().filter(|r| r.q > 0.0) {
+        let json_like =
+            range.is("application", "json") || range.is("application", "*") || range.is("*", "*");
+        let meta = json_like && range.param("g") == Some("meta.k8s.io");
+        match range.param("as") {
+            Some("Table") if meta => {
+                if let Some(v) = meta_version(range.param("v")) {
                     return Ok(Representation::Table(v));
                 }
             }
-            Some("PartialObjectMetadata" | "PartialObjectMetadataList")
-                if json_like && param(&range, "g") == Some("meta.k8s.io") =>
-            {
-                if let Some(v) = meta_version(param(&range, "v")) {
+            Some("PartialObjectMetadata" | "PartialObjectMetadataList") if meta => {
+                if let Some(v) = meta_version(range.param("v")) {
                     return Ok(Representation::Metadata(v));
                 }
             }
             Some(_) => {}
             None if json_like => return Ok(Representation::Json),
-            None if matches!(range.kind, "application/yaml" | "text/yaml") => {
+            None if range.is("application", "yaml") || range.is("text", "yaml") => {
                 return Ok(Representation::Yaml);
             }
-            None if range.kind == protobuf::CONTENT_TYPE => return Ok(Representation::Protobuf),
+            None if range.is(protobuf_kind, protobuf_subtype) => {
+                return Ok(Representation::Protobuf);
+            }
             None => {}
         }
     }
