@@ -4,7 +4,7 @@
 #   make test    lint + every test (what CI runs, after `make deps`)
 #   make bench   storage, start-up and API benchmarks, printed as numbers and ratios
 #   make deps    install what a fresh Debian machine lacks
-#   make protobuf-schema  regenerate src/apiserver/protobuf/schema.json
+#   make protobuf-schema  regenerate src/apiserver/types/schema.json
 #                (after bumping k8s-pb or k8s-openapi)
 
 SHELL := /bin/bash
@@ -60,4 +60,4 @@ deps:
 # sources keelson locks (see tools/protobuf-schema).
 protobuf-schema:
 	$(CARGO) run --locked --manifest-path tools/protobuf-schema/Cargo.toml -- \
-		$(CURDIR)/Cargo.toml $(CURDIR)/src/apiserver/protobuf/schema.json
+		$(CURDIR)/Cargo.toml $(CURDIR)/src/apiserver/types/schema.json

@@ -36,6 +36,7 @@ pub mod selector;
 pub mod serve;
 pub mod status;
 pub mod table;
+pub mod types;
 pub mod user;
 pub mod validation;
 

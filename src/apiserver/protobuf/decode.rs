@@ -12,8 +12,8 @@ use base64::Engine;
 use serde_json::{Map, Number, Value};
 
 use super::ProtobufError;
-use super::schema::{Field, META_V1, Schema};
 use super::wire::{Reader, WireValue, malformed};
+use crate::apiserver::types::{Field, META_V1, Schema};
 
 /// Go's zero `time.Time` in Unix seconds; JSON writes it as `null`.
 const ZERO_TIME_SECONDS: i64 = -62_135_596_800;

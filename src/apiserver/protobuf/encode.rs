@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 
 use super::ProtobufError;
 use super::decode::{APIEXTENSIONS_V1, APIEXTENSIONS_V1BETA1};
-use super::schema::{Field, META_V1, Schema};
 use super::wire::{FIXED64, VARINT, malformed, put_len, put_tag, put_varint};
+use crate::apiserver::types::{Field, META_V1, Schema};
 
 /// Encodes `value` as the message `name`.
 pub fn message(name: &str, value: &Value) -> Result<Vec<u8>, ProtobufError> {

@@ -7,9 +7,9 @@
 
 use serde_json::{Map, Value};
 
-use super::schema::{META_V1, Schema};
 use super::wire::{Reader, WireValue, malformed, put_len};
 use super::{ProtobufError, decode as decoder, encode as encoder};
+use crate::apiserver::types::{META_V1, Schema};
 
 /// The prefix of every enveloped object.
 pub const MAGIC: [u8; 4] = *b"k8s\0";

@@ -4,15 +4,14 @@
 //!
 //! keelson keeps objects as JSON values, so this module converts between
 //! that JSON and the wire format: a generic protobuf decoder and encoder
-//! driven by a table of every built-in message ([`schema`], generated into
-//! `schema.json` by `make protobuf-schema`), the special types whose JSON is
+//! driven by the table of every built-in message
+//! ([`crate::apiserver::types`]), the special types whose JSON is
 //! a scalar (`Time`, `Quantity`, `IntOrString`, …), and the `k8s\0` +
 //! `runtime.Unknown` envelope around whole objects ([`envelope`]).
 
 mod decode;
 mod encode;
 pub mod envelope;
-pub mod schema;
 mod wire;
 
 pub use envelope::{

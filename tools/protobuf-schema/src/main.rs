@@ -1,5 +1,5 @@
 //! Generates keelson's Kubernetes protobuf schema table
-//! (`src/apiserver/protobuf/schema.json`).
+//! (`src/apiserver/types/schema.json`).
 //!
 //! Two crates keelson already builds with hold, between them, everything a
 //! generic protobuf ⇄ JSON codec needs to know about the built-in kinds:
@@ -38,6 +38,43 @@ struct Field {
     repeated: bool,
     /// A `map<string, ty>`.
     map: bool,
+    /// The Go type's `+patchMergeKey`, `+patchStrategy`, `+listType`,
+    /// `+listMapKey` and `+mapType` markers, which upstream's generator
+    /// keeps in the comments of `generated.proto` and prost in its docs.
+    markers: Markers,
+}
+
+/// How a list or map field merges (strategic merge patch and server-side
+/// apply read these).
+#[derive(Clone, Default)]
+struct Markers {
+    patch_merge_key: Option<String>,
+    patch_strategy: Option<String>,
+    list_type: Option<String>,
+    list_map_keys: Vec<String>,
+    map_type: Option<String>,
+}
+
+impl Markers {
+    /// Reads one doc line; only a line that is itself a marker counts (doc
+    /// examples quote markers behind `//`).
+    fn read(&mut self, doc: &str) {
+        let Some(marker) = doc.trim().strip_prefix('+') else {
+            return;
+        };
+        let Some((name, value)) = marker.split_once('=') else {
+            return;
+        };
+        let value = value.trim().to_owned();
+        match name {
+            "patchMergeKey" => self.patch_merge_key = Some(value),
+            "patchStrategy" => self.patch_strategy = Some(value),
+            "listType" => self.list_type = Some(value),
+            "listMapKey" => self.list_map_keys.push(value),
+            "mapType" => self.map_type = Some(value),
+            _ => {}
+        }
+    }
 }
 
 /// What k8s-openapi says about one definition.
@@ -135,6 +172,20 @@ fn main() {
                 }
                 if definition.is_some_and(|d| d.required.contains(&json_name)) {
                     field["required"] = json!(true);
+                }
+                let m = &f.markers;
+                for (key, value) in [
+                    ("patchMergeKey", &m.patch_merge_key),
+                    ("patchStrategy", &m.patch_strategy),
+                    ("listType", &m.list_type),
+                    ("mapType", &m.map_type),
+                ] {
+                    if let Some(value) = value {
+                        field[key] = json!(value);
+                    }
+                }
+                if !m.list_map_keys.is_empty() {
+                    field["listMapKeys"] = json!(m.list_map_keys);
                 }
                 field
             })
@@ -310,9 +361,14 @@ fn read_pb(root: &Path) -> Pb {
                 .and_then(|l| l.strip_suffix(" {"))
             {
                 let mut fields = Vec::new();
+                let mut markers = Markers::default();
                 while let Some(line) = lines.next() {
                     if line == "}" {
                         break;
+                    }
+                    if let Some(doc) = line.trim().strip_prefix("///") {
+                        markers.read(doc);
+                        continue;
                     }
                     let Some(attribute) = line
                         .trim()
@@ -331,7 +387,9 @@ fn read_pb(root: &Path) -> Pb {
                             break;
                         }
                     }
-                    fields.push(parse_field(attribute, &declaration, &module));
+                    let mut field = parse_field(attribute, &declaration, &module);
+                    field.markers = std::mem::take(&mut markers);
+                    fields.push(field);
                 }
                 messages.insert(format!("{package}.{name}"), fields);
             } else if let Some(name) = line
@@ -489,6 +547,7 @@ fn parse_field(attribute: &str, declaration: &str, module: &[String]) -> Field {
         ty,
         repeated,
         map,
+        markers: Markers::default(),
     }
 }
 
