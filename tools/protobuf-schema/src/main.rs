@@ -1,5 +1,6 @@
-//! Generates keelson's Kubernetes protobuf schema table
-//! (`src/apiserver/types/schema.json`).
+//! Generates keelson's table of built-in types
+//! (`src/apiserver/types/schema.json`): protobuf tags, JSON names and merge
+//! markers.
 //!
 //! Two crates keelson already builds with hold, between them, everything a
 //! generic protobuf ⇄ JSON codec needs to know about the built-in kinds:
