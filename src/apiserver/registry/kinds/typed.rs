@@ -2,7 +2,9 @@
 //! deserialized into the typed struct and serialized back, which drops the
 //! fields the schema does not know (reporting their paths for
 //! `fieldValidation`) and rejects values of the wrong type, as decoding
-//! into Go structs does upstream.
+//! into Go structs does upstream. Fields Go would decode as zero values
+//! are filled in first ([`zero_values`]), so that a missing required field
+//! is a validation error (422), as upstream, not an undecodable body.
 
 use std::marker::PhantomData;
 
@@ -11,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::apiserver::registry::strategy::{FieldLookup, Normalized, Strategy};
+use crate::apiserver::types::{Schema, zero_values};
 use crate::apiserver::validation::FieldError;
 use crate::apiserver::validation::names::NameRule;
 
@@ -66,7 +69,10 @@ where
         self.inner.keeps_status_on_create()
     }
 
-    fn normalize(&self, object: Value) -> Result<Normalized, String> {
+    fn normalize(&self, mut object: Value) -> Result<Normalized, String> {
+        if let Some(message) = Schema::get().message_for(K::API_VERSION, K::KIND) {
+            zero_values::fill_required(&mut object, &message);
+        }
         let mut unknown_fields = Vec::new();
         let typed: K = serde_ignored::deserialize(object, |path| {
             unknown_fields.push(upstream_path(&path));
