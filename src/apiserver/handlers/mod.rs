@@ -72,6 +72,14 @@ impl Api {
         if let Some(response) = self.nonresource.serve(&request) {
             return response.await;
         }
+        // Errors go back in the representation the client reads (client-go
+        // typed clients ask for protobuf only), as upstream encodes them
+        // with the negotiated serializer.
+        let wants_protobuf = info.is_resource
+            && matches!(
+                negotiate::choose(request.headers()),
+                Ok(negotiate::Representation::Protobuf)
+            );
         let result = if info.is_resource {
             resource::serve(&self.registry, &info, request, &self.lifecycle).await
         } else if let Some(response) = discovery::serve(&self.catalog, &request) {
@@ -81,7 +89,13 @@ impl Api {
         } else {
             Err(ApiError::no_route())
         };
-        result.unwrap_or_else(ApiError::into_response)
+        result.unwrap_or_else(|error| {
+            if wants_protobuf {
+                response::error_as_protobuf(error)
+            } else {
+                error.into_response()
+            }
+        })
     }
 
     /// This API as the connection layer's [`Handler`].

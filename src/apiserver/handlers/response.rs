@@ -211,3 +211,14 @@ pub fn cached(values: Vec<Value>) -> Vec<Arc<CachedObject>> {
         .map(|v| Arc::new(CachedObject::new(String::new(), v, 0)))
         .collect()
 }
+
+/// An error as a protobuf `Status`, for clients that read only protobuf.
+pub fn error_as_protobuf(error: ApiError) -> Response<ResponseBody> {
+    let mut response = encode(error.code, &error.to_status(), Representation::Protobuf);
+    if let Some(seconds) = error.retry_after_seconds() {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
