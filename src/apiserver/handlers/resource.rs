@@ -210,19 +210,36 @@ pub async fn serve(
             let content_type = body::content_type(request.headers());
             let bytes = body::read(request.into_body()).await?;
             let bytes = body::delete_options_json(bytes, &content_type)?;
-            let options = DeleteOptions::from_body(&bytes, write)?;
-            match store.delete(namespace, name, &options).await? {
-                DeleteOutcome::Deleted(object) => {
-                    Ok(response::deleted(&descriptor, &object, representation))
+            let options = DeleteOptions::from_request(&bytes, &query, write)?;
+            let warnings = store.delete_warnings(&options);
+            let reply = match store.delete(namespace, name, &options).await? {
+                DeleteOutcome::Deleted(object) if store.strategy.returns_deleted_object() => {
+                    response::object(
+                        StatusCode::OK,
+                        &object,
+                        &descriptor,
+                        representation,
+                        include,
+                    )
                 }
-                DeleteOutcome::Pending(object) => Ok(response::object(
-                    StatusCode::OK,
+                DeleteOutcome::Deleted(object) => {
+                    response::deleted(&descriptor, &object, representation)
+                }
+                // 202 only where upstream gives it: a legacy request for
+                // cascading deletion that could not finish at once.
+                DeleteOutcome::Pending(object) => response::object(
+                    if options.orphan_dependents == Some(false) {
+                        StatusCode::ACCEPTED
+                    } else {
+                        StatusCode::OK
+                    },
                     &object,
                     &descriptor,
                     representation,
                     include,
-                )),
-            }
+                ),
+            };
+            Ok(response::with_warnings(reply, &warnings))
         }
         Verb::DeleteCollection => {
             let read = ReadOptions::from_query(&query)?;
@@ -231,7 +248,8 @@ pub async fn serve(
             let content_type = body::content_type(request.headers());
             let bytes = body::read(request.into_body()).await?;
             let bytes = body::delete_options_json(bytes, &content_type)?;
-            let options = DeleteOptions::from_body(&bytes, write)?;
+            let options = DeleteOptions::from_request(&bytes, &query, write)?;
+            let warnings = store.delete_warnings(&options);
             let deleted = store
                 .delete_collection(namespace, &filter, &options)
                 .await?;
@@ -241,12 +259,8 @@ pub async fn serve(
                 continue_token: None,
                 remaining: None,
             };
-            Ok(response::list(
-                &page,
-                &descriptor,
-                Representation::Json,
-                include,
-            ))
+            let reply = response::list(&page, &descriptor, Representation::Json, include);
+            Ok(response::with_warnings(reply, &warnings))
         }
     }
 }

@@ -92,6 +92,22 @@ impl Registry {
         }
     }
 
+    /// Puts `hooks` around the writes of a served resource.
+    pub fn set_hooks(
+        &self,
+        group: &str,
+        version: &str,
+        plural: &str,
+        hooks: Arc<dyn store::hooks::WriteHooks>,
+    ) {
+        let key = (group.to_owned(), version.to_owned(), plural.to_owned());
+        let mut stores = self.stores.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(store) = stores.get(&key) {
+            let hooked = Arc::new(store.with_hooks(hooks));
+            stores.insert(key, hooked);
+        }
+    }
+
     pub fn get(&self, group: &str, version: &str, plural: &str) -> Option<Arc<ResourceStore>> {
         self.stores
             .read()

@@ -289,6 +289,10 @@ impl Strategy for ServiceStrategy {
         NameRule::Dns1035Label
     }
 
+    fn returns_deleted_object(&self) -> bool {
+        true
+    }
+
     fn default(&self, service: &mut Value) {
         let Some(spec) = service.get_mut("spec").filter(|s| s.is_object()) else {
             return;

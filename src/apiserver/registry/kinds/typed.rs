@@ -12,7 +12,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::apiserver::registry::strategy::{FieldLookup, Normalized, Strategy};
+use crate::apiserver::registry::strategy::{
+    FieldLookup, GarbageCollection, Normalized, Strategy,
+};
 use crate::apiserver::types::{Schema, zero_values};
 use crate::apiserver::validation::FieldError;
 use crate::apiserver::validation::names::NameRule;
@@ -120,6 +122,18 @@ where
 
     fn finalized(&self, object: &Value) -> bool {
         self.inner.finalized(object)
+    }
+
+    fn deletion_grace_period(&self, object: &Value, requested: Option<i64>) -> Option<i64> {
+        self.inner.deletion_grace_period(object, requested)
+    }
+
+    fn garbage_collection(&self) -> GarbageCollection {
+        self.inner.garbage_collection()
+    }
+
+    fn returns_deleted_object(&self) -> bool {
+        self.inner.returns_deleted_object()
     }
 
     fn allow_create_on_update(&self) -> bool {

@@ -176,6 +176,21 @@ impl ResourceStore {
         errors.extend(self.strategy.validate(&object));
         self.invalid(&object, errors)?;
 
+        let reservation = self.reserve_create(&mut object, options.dry_run).await?;
+        let result = self.store_new(namespace, object, warnings, options).await;
+        super::hooks::settle(reservation, &result).await;
+        result
+    }
+
+    /// Stores a new, validated object (under a fresh name if it asked for
+    /// a generated one).
+    async fn store_new(
+        &self,
+        namespace: Option<&str>,
+        mut object: Value,
+        warnings: Vec<String>,
+        options: &WriteOptions,
+    ) -> Result<Written, ApiError> {
         let generated = object.name().is_none();
         for _ in 0..GENERATE_ATTEMPTS {
             if generated {

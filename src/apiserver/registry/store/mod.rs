@@ -5,7 +5,10 @@
 mod continue_token;
 mod create;
 mod delete;
+mod delete_options;
+pub mod deletion;
 mod get;
+pub mod hooks;
 mod list;
 mod update;
 mod watch;
@@ -16,10 +19,12 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 
 pub use self::continue_token::ContinueToken;
-pub use self::delete::{DeleteOptions, DeleteOutcome};
+pub use self::delete::DeleteOutcome;
+pub use self::delete_options::{DeleteOptions, Propagation};
 pub use self::list::ListPage;
 pub use self::update::Part;
 
+use self::hooks::{Reservation, WriteHooks};
 use super::cache::Cacher;
 use super::resource::ResourceDescriptor;
 use super::strategy::Strategy;
@@ -89,6 +94,7 @@ pub struct ResourceStore {
     pub strategy: Arc<dyn Strategy>,
     storage: Arc<dyn Storage>,
     caches: Arc<Caches>,
+    hooks: Option<Arc<dyn WriteHooks>>,
 }
 
 impl ResourceStore {
@@ -103,6 +109,50 @@ impl ResourceStore {
             strategy,
             storage,
             caches,
+            hooks: None,
+        }
+    }
+
+    /// The same store with `hooks` around its writes.
+    pub fn with_hooks(&self, hooks: Arc<dyn WriteHooks>) -> ResourceStore {
+        ResourceStore {
+            descriptor: self.descriptor.clone(),
+            strategy: self.strategy.clone(),
+            storage: self.storage.clone(),
+            caches: self.caches.clone(),
+            hooks: Some(hooks),
+        }
+    }
+
+    /// What the hooks reserve for a new object (nothing without hooks).
+    async fn reserve_create(
+        &self,
+        object: &mut Value,
+        dry_run: bool,
+    ) -> Result<Box<dyn Reservation>, ApiError> {
+        match &self.hooks {
+            Some(hooks) => hooks.before_create(object, dry_run).await,
+            None => Ok(Box::new(hooks::Nothing)),
+        }
+    }
+
+    /// What the hooks reserve for an update of `old` to `new`.
+    async fn reserve_update(
+        &self,
+        new: &mut Value,
+        old: &Value,
+        dry_run: bool,
+    ) -> Result<Box<dyn Reservation>, ApiError> {
+        match &self.hooks {
+            Some(hooks) => hooks.before_update(new, old, dry_run).await,
+            None => Ok(Box::new(hooks::Nothing)),
+        }
+    }
+
+    /// Tells the hooks that `object` was removed from storage.
+    async fn removed(&self, object: &Value) {
+        if let Some(hooks) = &self.hooks {
+            hooks.after_delete(object).await;
         }
     }
 

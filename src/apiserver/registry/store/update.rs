@@ -121,15 +121,19 @@ impl ResourceStore {
         let mut errors = metadata::validate(&new, self.strategy.name_rule(), false);
         if old.deletion_timestamp().is_some() {
             let old_finalizers = old.finalizers();
-            let added: Vec<String> = new
+            let added: std::collections::BTreeSet<String> = new
                 .finalizers()
                 .into_iter()
                 .filter(|f| !old_finalizers.contains(f))
                 .collect();
             if !added.is_empty() {
+                let listed: Vec<String> = added.iter().map(|f| format!("{f:?}")).collect();
                 errors.push(FieldError::forbidden(
                     "metadata.finalizers",
-                    format!("no new finalizers can be added if the object is being deleted, found new finalizers {added:?}"),
+                    format!(
+                        "no new finalizers can be added if the object is being deleted, found new finalizers []string{{{}}}",
+                        listed.join(", ")
+                    ),
                 ));
             }
         }
@@ -273,24 +277,43 @@ impl ResourceStore {
             return Ok(old.clone());
         }
         new.remove_meta("resourceVersion");
-        if options.dry_run {
-            new.set_meta("resourceVersion", mod_revision.to_string());
-            return Ok(new);
-        }
-        if new.deletion_timestamp().is_some() && self.strategy.finalized(&new) {
+        // An object being deleted goes once nothing holds it any more (and
+        // no grace period is still running: a pod waits for its kubelet).
+        let grace_over = old
+            .metadata()
+            .and_then(|m| m.get("deletionGracePeriodSeconds"))
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+            == 0;
+        if old.deletion_timestamp().is_some() && grace_over && self.strategy.finalized(&new) {
+            if options.dry_run {
+                new.set_meta("resourceVersion", mod_revision.to_string());
+                return Ok(new);
+            }
             let (_, revision) = self
                 .storage
                 .delete(key, Some(mod_revision))
                 .await
                 .map_err(|e| self.error(e, name))?;
+            self.removed(old).await;
             new.set_meta("resourceVersion", revision.to_string());
             return Ok(new);
         }
-        let kv = self
-            .storage
-            .update(key, codec::encode(&new)?, mod_revision)
-            .await
-            .map_err(|e| self.error(e, name))?;
-        codec::decode(&kv)
+        let reservation = self.reserve_update(&mut new, old, options.dry_run).await?;
+        let result = if options.dry_run {
+            new.set_meta("resourceVersion", mod_revision.to_string());
+            Ok(new)
+        } else {
+            match self
+                .storage
+                .update(key, codec::encode(&new)?, mod_revision)
+                .await
+            {
+                Ok(kv) => codec::decode(&kv),
+                Err(e) => Err(self.error(e, name)),
+            }
+        };
+        super::hooks::settle(reservation, &result).await;
+        result
     }
 }
