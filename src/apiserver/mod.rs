@@ -15,6 +15,8 @@
 //! * [`router`]: [`build_handler`], the handler for a store;
 //! * [`handlers`]: the API's request handling, health, readiness and
 //!   version endpoints;
+//! * [`services`]: Service cluster IPs, node ports and the `kubernetes`
+//!   Service;
 //! * [`lifecycle`]: graceful shutdown as handlers see it.
 
 pub mod accept;
@@ -34,10 +36,11 @@ pub mod request;
 pub mod router;
 pub mod selector;
 pub mod serve;
+pub mod services;
 pub mod status;
 pub mod table;
 pub mod types;
 pub mod user;
 pub mod validation;
 
-pub use router::build_handler;
+pub use router::{build_handler, build_handler_with};

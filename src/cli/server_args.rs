@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use crate::apiserver::services::node_ports::DEFAULT_NODE_PORT_RANGE;
 use crate::pki::serving::DEFAULT_SERVICE_CLUSTER_IP_RANGE;
 
 #[derive(Clone, Debug, clap::Args)]
@@ -48,6 +49,16 @@ pub struct ServerArgs {
     /// Its first address is the `kubernetes` Service's.
     #[arg(long, default_value = DEFAULT_SERVICE_CLUSTER_IP_RANGE)]
     pub service_cluster_ip_range: String,
+
+    /// The ports NodePort and LoadBalancer Services get node ports from
+    /// (`base-last`, `base+offset` or one port).
+    #[arg(long, default_value = DEFAULT_NODE_PORT_RANGE)]
+    pub service_node_port_range: String,
+
+    /// The address the `kubernetes` Service's endpoints point at. [default:
+    /// the bind address, or 127.0.0.1 when it is 0.0.0.0 or ::]
+    #[arg(long)]
+    pub advertise_address: Option<IpAddr>,
 }
 
 impl ServerArgs {
@@ -81,6 +92,8 @@ mod tests {
         assert_eq!(args.secure_port, 6443);
         assert_eq!(args.bind_address, None);
         assert_eq!(args.service_cluster_ip_range, "10.96.0.0/12");
+        assert_eq!(args.service_node_port_range, "30000-32767");
+        assert_eq!(args.advertise_address, None);
         assert!(args.etcd_endpoints().is_empty());
 
         let Command::Apiserver(args) = parse(&[

@@ -23,6 +23,7 @@ use super::lifecycle::Lifecycle;
 use super::registry::Registry;
 use super::registry::catalog::Catalog;
 use super::request::RequestInfo;
+use super::services::{self, ServiceNetwork};
 use super::status::ApiError;
 use super::user::UserInfo;
 use super::{authz, bootstrap, discovery, openapi};
@@ -38,14 +39,25 @@ pub struct Api {
 
 impl Api {
     /// The API over `storage`: every built-in resource served, the system
-    /// namespaces in place.
+    /// namespaces and the `kubernetes` Service in place (default Service
+    /// network).
     pub async fn start(storage: Arc<dyn Storage>, lifecycle: Lifecycle) -> Result<Api, ApiError> {
+        Api::start_with(storage, lifecycle, &ServiceNetwork::default()).await
+    }
+
+    /// The API over `storage` with Services addressed as `network` says.
+    pub async fn start_with(
+        storage: Arc<dyn Storage>,
+        lifecycle: Lifecycle,
+        network: &ServiceNetwork,
+    ) -> Result<Api, ApiError> {
         let catalog = Arc::new(Catalog::builtin());
         let registry = Arc::new(Registry::new(storage.clone()));
         for descriptor in catalog.snapshot().resources() {
             registry.add_builtin(descriptor.clone());
         }
         bootstrap::ensure_namespaces(&registry).await?;
+        services::install(&registry, network).await?;
         registry.start_caches();
         Ok(Api {
             catalog,

@@ -176,6 +176,12 @@ impl ResourceStore {
         errors.extend(self.strategy.validate(&object));
         self.invalid(&object, errors)?;
 
+        if self.hooks.is_some() && object.name().is_none() {
+            // What the hooks reserve names the object (an IPAddress's
+            // parentRef): settle a generated name first, as upstream does.
+            let prefix = object.generate_name().unwrap_or_default().to_owned();
+            object.set_meta("name", format!("{prefix}{}", random_suffix()));
+        }
         let reservation = self.reserve_create(&mut object, options.dry_run).await?;
         let result = self.store_new(namespace, object, warnings, options).await;
         super::hooks::settle(reservation, &result).await;
