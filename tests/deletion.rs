@@ -519,7 +519,8 @@ on_both_backends! {
             let maps = maps.clone();
             async move {
                 let kept = maps.get("kept").await.ok()?;
-                kept.metadata.finalizers.filter(|f| f == &["orphan".to_owned()]).map(|_| kept.metadata)
+                let orphaned = kept.metadata.finalizers.as_deref() == Some(&["orphan".to_owned()][..]);
+                orphaned.then_some(kept.metadata)
             }
         })
         .await

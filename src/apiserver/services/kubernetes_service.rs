@@ -38,12 +38,20 @@ async fn ensure(
     fix: impl Fn(&mut Value) + Send + Sync,
 ) -> Result<(), ApiError> {
     let name = object.name().unwrap_or_default().to_owned();
-    match store
-        .create(namespace, object, &WriteOptions::default())
-        .await
-    {
-        Ok(_) => return Ok(()),
-        Err(e) if e.reason == "AlreadyExists" => {}
+    // Look first: a create would reserve the object's addresses before it
+    // found the name taken.
+    match store.get(namespace, &name, None).await {
+        Ok(_) => {}
+        Err(e) if e.reason == "NotFound" => {
+            match store
+                .create(namespace, object, &WriteOptions::default())
+                .await
+            {
+                Ok(_) => return Ok(()),
+                Err(e) if e.reason == "AlreadyExists" => {}
+                Err(e) => return Err(e),
+            }
+        }
         Err(e) => return Err(e),
     }
     store
