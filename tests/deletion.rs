@@ -207,6 +207,12 @@ async fn finalizers_hold_objects_and_only_go_away() {
     assert_eq!(pending["kind"], "ConfigMap");
     assert!(pending["metadata"]["deletionTimestamp"].is_string());
     assert_eq!(pending["metadata"]["deletionGracePeriodSeconds"], 0);
+    // Deleting it again writes nothing.
+    let again = delete(&api, &uri, None).await.json();
+    assert_eq!(
+        again["metadata"]["resourceVersion"],
+        pending["metadata"]["resourceVersion"]
+    );
 
     let added = merge_patch(
         &api,

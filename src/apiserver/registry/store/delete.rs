@@ -114,6 +114,11 @@ impl ResourceStore {
                 }
             }
             drop_empty_metadata(&mut object);
+            if plan == Plan::Keep && object == found {
+                // Held and already marked: nothing to write (as upstream's
+                // update that changes nothing).
+                return Ok(DeleteOutcome::Pending(found));
+            }
             if options.write.dry_run {
                 return Ok(match plan {
                     Plan::MarkThenRemove => DeleteOutcome::Deleted(object),
