@@ -12,9 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::apiserver::registry::strategy::{
-    FieldLookup, GarbageCollection, Normalized, Strategy,
-};
+use crate::apiserver::registry::strategy::{FieldLookup, GarbageCollection, Normalized, Strategy};
 use crate::apiserver::types::{Schema, zero_values};
 use crate::apiserver::validation::FieldError;
 use crate::apiserver::validation::names::NameRule;
