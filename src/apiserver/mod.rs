@@ -15,6 +15,8 @@
 //! * [`router`]: [`build_handler`], the handler for a store;
 //! * [`handlers`]: the API's request handling, health, readiness and
 //!   version endpoints;
+//! * [`serviceaccount`]: service-account tokens (JWTs) and their OIDC
+//!   discovery documents;
 //! * [`lifecycle`]: graceful shutdown as handlers see it.
 
 pub mod accept;
@@ -34,6 +36,7 @@ pub mod request;
 pub mod router;
 pub mod selector;
 pub mod serve;
+pub mod serviceaccount;
 pub mod status;
 pub mod table;
 pub mod types;

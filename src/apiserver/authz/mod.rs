@@ -2,8 +2,10 @@
 //!
 //! For now one authorizer: `system:masters` may do everything, the control
 //! plane's own components (scheduler, controller-manager) may do
-//! everything, and everyone — anonymous included — may read the health and
-//! version endpoints. RBAC and the Node authorizer replace the middle rule.
+//! everything, everyone — anonymous included — may read the health and
+//! version endpoints, and every authenticated user the service-account
+//! issuer's discovery documents. RBAC and the Node authorizer replace the
+//! middle rule.
 
 use super::request::RequestInfo;
 use super::status::ApiError;
@@ -11,6 +13,10 @@ use super::user::{UserInfo, wellknown};
 
 /// Paths anyone may read (upstream's `system:public-info-viewer`).
 const PUBLIC_PATHS: [&str; 4] = ["/healthz", "/livez", "/readyz", "/version"];
+
+/// Paths every authenticated user may read: the service-account issuer's
+/// discovery documents (upstream's `system:service-account-issuer-discovery`).
+const AUTHENTICATED_PATHS: [&str; 2] = ["/.well-known/openid-configuration", "/openid/v1/jwks"];
 
 /// Upstream's forbidden message for `info`.
 pub fn forbidden(user: &UserInfo, info: &RequestInfo) -> ApiError {
@@ -66,6 +72,13 @@ pub fn authorize(user: &UserInfo, info: &RequestInfo) -> Result<(), ApiError> {
     {
         return Ok(());
     }
+    if !info.is_resource
+        && info.verb == "get"
+        && user.in_group(wellknown::AUTHENTICATED)
+        && AUTHENTICATED_PATHS.contains(&path)
+    {
+        return Ok(());
+    }
     Err(forbidden(user, info))
 }
 
@@ -91,6 +104,15 @@ mod tests {
         );
         let health = RequestInfo::parse(&Method::GET, "/readyz", Some("verbose"));
         assert!(authorize(&UserInfo::anonymous(), &health).is_ok());
+        let jwks = RequestInfo::parse(&Method::GET, "/openid/v1/jwks", None);
+        assert!(authorize(&UserInfo::anonymous(), &jwks).is_err());
+        let service_account = UserInfo {
+            name: "system:serviceaccount:default:default".into(),
+            groups: vec![wellknown::AUTHENTICATED.into()],
+            ..Default::default()
+        };
+        assert!(authorize(&service_account, &jwks).is_ok());
+        assert!(authorize(&service_account, &list).is_err());
         let root = RequestInfo::parse(&Method::GET, "/", None);
         assert_eq!(
             authorize(&UserInfo::anonymous(), &root)

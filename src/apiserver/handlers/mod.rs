@@ -1,13 +1,18 @@
 //! The API's request handling: authorization, then a non-resource path
-//! (health and version: [`nonresource`]; discovery) or a resource request
-//! ([`resource`]).
+//! (health and version: [`nonresource`]; discovery; the service-account
+//! issuer's OIDC discovery) or a resource request ([`resource`], with the
+//! subresources that are more than a part of their object in
+//! `subresource`).
 
 mod body;
 pub mod health;
+mod issuer_discovery;
 mod negotiate;
 pub mod nonresource;
+mod options;
 pub mod resource;
 mod response;
+mod subresource;
 pub mod version;
 pub mod watch;
 
@@ -23,6 +28,7 @@ use super::lifecycle::Lifecycle;
 use super::registry::Registry;
 use super::registry::catalog::Catalog;
 use super::request::RequestInfo;
+use super::serviceaccount::ServiceAccountTokens;
 use super::status::ApiError;
 use super::user::UserInfo;
 use super::{authz, bootstrap, discovery, openapi};
@@ -34,12 +40,25 @@ pub struct Api {
     pub registry: Arc<Registry>,
     pub nonresource: NonResourceEndpoints,
     pub lifecycle: Lifecycle,
+    /// Issues `serviceaccounts/token` and serves the issuer's discovery.
+    pub service_accounts: Arc<ServiceAccountTokens>,
 }
 
 impl Api {
-    /// The API over `storage`: every built-in resource served, the system
-    /// namespaces in place.
+    /// The API over `storage` with service-account tokens signed by a key
+    /// minted now (tests, embedding): see [`Api::start_with`].
     pub async fn start(storage: Arc<dyn Storage>, lifecycle: Lifecycle) -> Result<Api, ApiError> {
+        let tokens = Arc::new(ServiceAccountTokens::ephemeral());
+        Api::start_with(storage, lifecycle, tokens).await
+    }
+
+    /// The API over `storage`: every built-in resource served, the system
+    /// namespaces in place, service-account tokens issued by `tokens`.
+    pub async fn start_with(
+        storage: Arc<dyn Storage>,
+        lifecycle: Lifecycle,
+        service_accounts: Arc<ServiceAccountTokens>,
+    ) -> Result<Api, ApiError> {
         let catalog = Arc::new(Catalog::builtin());
         let registry = Arc::new(Registry::new(storage.clone()));
         for descriptor in catalog.snapshot().resources() {
@@ -52,6 +71,7 @@ impl Api {
             registry,
             nonresource: NonResourceEndpoints::new(storage, lifecycle.clone()),
             lifecycle,
+            service_accounts,
         })
     }
 
@@ -73,7 +93,16 @@ impl Api {
             return response.await;
         }
         let result = if info.is_resource {
-            resource::serve(&self.registry, &info, request, &self.lifecycle).await
+            resource::serve(
+                &self.registry,
+                &self.service_accounts,
+                &info,
+                request,
+                &self.lifecycle,
+            )
+            .await
+        } else if let Some(response) = issuer_discovery::serve(&self.service_accounts, &request) {
+            Ok(response)
         } else if let Some(response) = discovery::serve(&self.catalog, &request) {
             Ok(response)
         } else if let Some(response) = openapi::serve(&self.catalog, &request) {

@@ -104,6 +104,21 @@ where
         self.inner.validate_update(object, old)
     }
 
+    fn prepare_for_subresource_update(&self, subresource: &str, object: &mut Value, old: &Value) {
+        self.inner
+            .prepare_for_subresource_update(subresource, object, old)
+    }
+
+    fn validate_subresource_update(
+        &self,
+        subresource: &str,
+        object: &Value,
+        old: &Value,
+    ) -> Vec<FieldError> {
+        self.inner
+            .validate_subresource_update(subresource, object, old)
+    }
+
     fn field_value(&self, object: &Value, field: &str) -> FieldLookup {
         self.inner.field_value(object, field)
     }
