@@ -3,9 +3,10 @@
 //! For now one authorizer: `system:masters` may do everything, the control
 //! plane's own components (scheduler, controller-manager) may do
 //! everything, everyone — anonymous included — may read the health and
-//! version endpoints, and every authenticated user the service-account
-//! issuer's discovery documents. RBAC and the Node authorizer replace the
-//! middle rule.
+//! version endpoints, and every authenticated user API discovery, OpenAPI
+//! and the service-account issuer's discovery documents (upstream's default
+//! `system:discovery` and `system:service-account-issuer-discovery`
+//! bindings). RBAC and the Node authorizer replace the middle rule.
 
 use super::request::RequestInfo;
 use super::status::ApiError;
@@ -14,9 +15,17 @@ use super::user::{UserInfo, wellknown};
 /// Paths anyone may read (upstream's `system:public-info-viewer`).
 const PUBLIC_PATHS: [&str; 4] = ["/healthz", "/livez", "/readyz", "/version"];
 
-/// Paths every authenticated user may read: the service-account issuer's
-/// discovery documents (upstream's `system:service-account-issuer-discovery`).
-const AUTHENTICATED_PATHS: [&str; 2] = ["/.well-known/openid-configuration", "/openid/v1/jwks"];
+/// Paths (and what is below them) every authenticated user may read:
+/// API discovery and OpenAPI (upstream's `system:discovery`) and the
+/// service-account issuer's discovery documents
+/// (`system:service-account-issuer-discovery`).
+const AUTHENTICATED_PATHS: [&str; 5] = [
+    "/api",
+    "/apis",
+    "/openapi",
+    "/.well-known/openid-configuration",
+    "/openid/v1/jwks",
+];
 
 /// Upstream's forbidden message for `info`.
 pub fn forbidden(user: &UserInfo, info: &RequestInfo) -> ApiError {
@@ -75,7 +84,9 @@ pub fn authorize(user: &UserInfo, info: &RequestInfo) -> Result<(), ApiError> {
     if !info.is_resource
         && info.verb == "get"
         && user.in_group(wellknown::AUTHENTICATED)
-        && AUTHENTICATED_PATHS.contains(&path)
+        && AUTHENTICATED_PATHS
+            .iter()
+            .any(|p| path == *p || path.starts_with(&format!("{p}/")))
     {
         return Ok(());
     }
@@ -112,6 +123,9 @@ mod tests {
             ..Default::default()
         };
         assert!(authorize(&service_account, &jwks).is_ok());
+        let groups = RequestInfo::parse(&Method::GET, "/apis/apps/v1", None);
+        assert!(authorize(&service_account, &groups).is_ok());
+        assert!(authorize(&UserInfo::anonymous(), &groups).is_err());
         assert!(authorize(&service_account, &list).is_err());
         let root = RequestInfo::parse(&Method::GET, "/", None);
         assert_eq!(

@@ -214,10 +214,14 @@ async fn read_body<K>(
 where
     K: k8s_openapi::Resource + DeserializeOwned + Serialize + 'static,
 {
+    normalize::<K>(parse_body(request).await?, accepted, validation)
+}
+
+/// The body as JSON, whatever it was sent as.
+async fn parse_body(request: Request<RequestBody>) -> Result<Value, ApiError> {
     let content_type = body::content_type(request.headers());
     let bytes = body::read(request.into_body()).await?;
-    let value = body::parse_object(&bytes, &content_type)?;
-    normalize::<K>(value, accepted, validation)
+    body::parse_object(&bytes, &content_type)
 }
 
 /// `value` checked against the `accepted` apiVersion/kind pairs and read
@@ -272,6 +276,7 @@ fn settle_namespace(object: &mut Value, namespace: Option<&str>) -> Result<(), A
 }
 
 type ScaleV1 = k8s_openapi::api::autoscaling::v1::Scale;
+type TokenRequest = k8s_openapi::api::authentication::v1::TokenRequest;
 
 async fn serve_scale(
     context: &SubresourceRequest<'_>,
@@ -428,13 +433,17 @@ async fn serve_token(
     answer: &Answer,
 ) -> Result<Response<ResponseBody>, ApiError> {
     let options = options::write_options(request.uri().query(), OptionsKind::Create)?;
-    let (token_request, warnings) =
-        read_body::<k8s_openapi::api::authentication::v1::TokenRequest>(
-            request,
-            &[("authentication.k8s.io/v1", "TokenRequest")],
-            options.field_validation,
-        )
-        .await?;
+    let mut body = parse_body(request).await?;
+    // The status is the server's to fill in (Go clients send an empty one,
+    // whose required timestamp the schema would refuse).
+    if let Some(map) = body.as_object_mut() {
+        map.remove("status");
+    }
+    let (token_request, warnings) = normalize::<TokenRequest>(
+        body,
+        &[("authentication.k8s.io/v1", "TokenRequest")],
+        options.field_validation,
+    )?;
     let namespace = context.namespace.ok_or_else(ApiError::no_route)?;
     let issued = token_request::request_token(
         context.registry,

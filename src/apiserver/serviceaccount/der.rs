@@ -43,7 +43,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next element's tag and contents.
-    pub fn next(&mut self) -> Option<(u8, &'a [u8])> {
+    pub fn next_element(&mut self) -> Option<(u8, &'a [u8])> {
         let (&tag, rest) = self.rest.split_first()?;
         let (&first, mut rest) = rest.split_first()?;
         let length = if first < 0x80 {
@@ -67,7 +67,7 @@ impl<'a> Reader<'a> {
 
     /// The next element's contents if it has `tag`.
     pub fn expect(&mut self, tag: u8) -> Option<&'a [u8]> {
-        match self.next()? {
+        match self.next_element()? {
             (t, contents) if t == tag => Some(contents),
             _ => None,
         }

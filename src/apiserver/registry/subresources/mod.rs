@@ -2,11 +2,12 @@
 //! to the objects it touches, apart from HTTP (which
 //! `handlers::subresource` speaks).
 //!
-//! * [`scale`]: `deployments|replicasets|statefulsets|replicationcontrollers/scale`;
-//! * [`binding`]: `pods/binding` and the legacy `bindings`;
-//! * [`eviction`]: `pods/eviction`, with PodDisruptionBudgets;
-//! * [`token_request`]: `serviceaccounts/token`;
-//! * [`conditions`]: setting status conditions the way upstream does.
+//! * [`scale`] — `scale` of deployments, replica sets, stateful sets and
+//!   replication controllers;
+//! * [`binding`] — `pods/binding` and the legacy `bindings`;
+//! * [`eviction`] — `pods/eviction`, with PodDisruptionBudgets;
+//! * [`token_request`] — `serviceaccounts/token`;
+//! * [`conditions`] — setting status conditions the way upstream does.
 //!
 //! `status` and `approval` are parts of their object and go through the
 //! generic store ([`super::store::Part`]).
