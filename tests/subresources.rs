@@ -897,6 +897,29 @@ async fn service_account_tokens_authenticate_while_their_objects_last() {
         claims["kubernetes.io"]["node"],
         json!({"name": "n1", "uid": node["metadata"]["uid"]})
     );
+    // The kubelet's hour-long token for this API lasts a year, marked
+    // stale after the hour.
+    let kubelet_token = expect(
+        &request_token(
+            &api,
+            "app",
+            json!({"expirationSeconds": 3607,
+                "boundObjectRef": {"apiVersion": "v1", "kind": "Pod", "name": "worker"}}),
+        )
+        .await,
+        StatusCode::CREATED,
+    );
+    let (_, claims, _, _) = jws_parts(kubelet_token["status"]["token"].as_str().unwrap());
+    let iat = claims["iat"].as_i64().unwrap();
+    assert_eq!(claims["exp"].as_i64().unwrap() - iat, 365 * 24 * 3600);
+    assert_eq!(claims["kubernetes.io"]["warnafter"], iat + 3607);
+    let expires: jiff::Timestamp = kubelet_token["status"]["expirationTimestamp"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(expires.as_second(), iat + 3607);
+
     let pod_user = api.authenticate(&pod_token).await.unwrap();
     assert_eq!(
         pod_user.extra["authentication.kubernetes.io/pod-name"],
@@ -1646,5 +1669,161 @@ spec:
             "{blocked:?}"
         );
         k(&["get", "pod", "b"]).ok();
+    }
+}
+
+mod protobuf_clients {
+    //! client-go's typed clients (the scheduler's binder, the kubelet's
+    //! token manager, `kubectl drain`) send protobuf and ask for it back.
+    //! Bodies are built with k8s-pb's independently generated messages.
+
+    use super::*;
+    use k8s_pb::api::authentication::v1 as authentication;
+    use k8s_pb::api::core::v1 as core;
+    use k8s_pb::api::policy::v1 as policy;
+    use k8s_pb::apimachinery::pkg::apis::meta::v1 as meta;
+    use k8s_pb::apimachinery::pkg::runtime::{TypeMeta, Unknown};
+    use keelson::apiserver::protobuf;
+    use prost::Message;
+
+    const PROTOBUF: &str = "application/vnd.kubernetes.protobuf";
+    const HEADERS: [(&str, &str); 2] = [
+        ("content-type", PROTOBUF),
+        (
+            "accept",
+            "application/vnd.kubernetes.protobuf,application/json",
+        ),
+    ];
+
+    fn envelope(api_version: &str, kind: &str, raw: Vec<u8>) -> Bytes {
+        let unknown = Unknown {
+            type_meta: Some(TypeMeta {
+                api_version: Some(api_version.into()),
+                kind: Some(kind.into()),
+            }),
+            raw: Some(raw),
+            content_encoding: Some(String::new()),
+            content_type: Some(String::new()),
+        };
+        let mut bytes = b"k8s\0".to_vec();
+        bytes.extend(unknown.encode_to_vec());
+        bytes.into()
+    }
+
+    /// ObjectMeta as Go writes it: every non-pointer field, empty or not.
+    fn metadata(name: &str) -> meta::ObjectMeta {
+        meta::ObjectMeta {
+            name: Some(name.into()),
+            namespace: Some(String::new()),
+            uid: Some(String::new()),
+            resource_version: Some(String::new()),
+            creation_timestamp: Some(meta::Time::default()),
+            ..Default::default()
+        }
+    }
+
+    #[track_caller]
+    fn decoded(reply: &Reply, status: StatusCode) -> Value {
+        assert_eq!(
+            reply.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        assert_eq!(reply.headers["content-type"], PROTOBUF);
+        protobuf::decode(&reply.body).unwrap()
+    }
+
+    #[tokio::test]
+    async fn bindings_evictions_tokens_and_scales_in_protobuf() {
+        let api = TestApi::start().await;
+        create(&api, &format!("{NS}/pods"), pod("p", json!({}))).await;
+        let binding = core::Binding {
+            metadata: Some(metadata("p")),
+            target: Some(core::ObjectReference {
+                kind: Some("Node".into()),
+                name: Some("n1".into()),
+                ..Default::default()
+            }),
+        };
+        let bound = api
+            .call_with(
+                Method::POST,
+                &format!("{NS}/pods/p/binding"),
+                &HEADERS,
+                envelope("v1", "Binding", binding.encode_to_vec()),
+            )
+            .await;
+        let status = decoded(&bound, StatusCode::CREATED);
+        assert_eq!(status["kind"], "Status");
+        assert_eq!(status["status"], "Success");
+        assert_eq!(
+            get(&api, &format!("{NS}/pods/p")).await["spec"]["nodeName"],
+            "n1"
+        );
+
+        service_account(&api, "sa").await;
+        let request = authentication::TokenRequest {
+            metadata: Some(metadata("")),
+            spec: Some(authentication::TokenRequestSpec {
+                audiences: Vec::new(),
+                expiration_seconds: Some(3600),
+                bound_object_ref: None,
+            }),
+            status: Some(authentication::TokenRequestStatus {
+                token: Some(String::new()),
+                expiration_timestamp: Some(meta::Time::default()),
+            }),
+        };
+        let issued = api
+            .call_with(
+                Method::POST,
+                &format!("{NS}/serviceaccounts/sa/token"),
+                &HEADERS,
+                envelope(
+                    "authentication.k8s.io/v1",
+                    "TokenRequest",
+                    request.encode_to_vec(),
+                ),
+            )
+            .await;
+        let issued = decoded(&issued, StatusCode::CREATED);
+        let token = issued["status"]["token"].as_str().unwrap();
+        assert_eq!(
+            api.authenticate(token).await.unwrap().name,
+            "system:serviceaccount:default:sa"
+        );
+
+        let eviction = policy::Eviction {
+            metadata: Some(metadata("p")),
+            delete_options: Some(meta::DeleteOptions::default()),
+        };
+        let evicted = api
+            .call_with(
+                Method::POST,
+                &format!("{NS}/pods/p/eviction"),
+                &HEADERS,
+                envelope("policy/v1", "Eviction", eviction.encode_to_vec()),
+            )
+            .await;
+        assert_eq!(decoded(&evicted, StatusCode::CREATED)["status"], "Success");
+
+        create(
+            &api,
+            &format!("{APPS}/deployments"),
+            workload("Deployment", "web", 2),
+        )
+        .await;
+        let scale = api
+            .call_with(
+                Method::GET,
+                &format!("{APPS}/deployments/web/scale"),
+                &HEADERS,
+                Bytes::new(),
+            )
+            .await;
+        let scale = decoded(&scale, StatusCode::OK);
+        assert_eq!(scale["kind"], "Scale");
+        assert_eq!(scale["spec"]["replicas"], 2);
     }
 }
