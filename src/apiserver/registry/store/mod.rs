@@ -47,9 +47,7 @@ impl FieldValidation {
             ))),
         }
     }
-}
 
-impl FieldValidation {
     /// What to do about `unknown_fields` of a body: the warnings to send,
     /// or under Strict the 400 upstream answers.
     pub fn check(self, unknown_fields: &[String]) -> Result<Vec<String>, ApiError> {

@@ -20,6 +20,7 @@
 //! precondition, so a pod that changed meanwhile (became ready, say) is
 //! not deleted on stale grounds.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -124,14 +125,10 @@ fn status_int(budget: &Value, field: &str) -> i64 {
         .unwrap_or(0)
 }
 
-fn store(
-    registry: &Registry,
-    group: &str,
-    plural: &str,
-) -> Result<std::sync::Arc<ResourceStore>, ApiError> {
-    let version = "v1";
+/// The store of `plural` in `group`'s v1 (pods, PodDisruptionBudgets).
+fn store(registry: &Registry, group: &str, plural: &str) -> Result<Arc<ResourceStore>, ApiError> {
     registry
-        .get(group, version, plural)
+        .get(group, "v1", plural)
         .ok_or_else(|| ApiError::internal(format!("{plural} are not served")))
 }
 
