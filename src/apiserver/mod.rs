@@ -17,6 +17,8 @@
 //!   version endpoints;
 //! * [`services`]: Service cluster IPs, node ports and the `kubernetes`
 //!   Service;
+//! * [`serviceaccount`]: service-account tokens (JWTs) and their OIDC
+//!   discovery documents;
 //! * [`lifecycle`]: graceful shutdown as handlers see it.
 
 pub mod accept;
@@ -36,6 +38,7 @@ pub mod request;
 pub mod router;
 pub mod selector;
 pub mod serve;
+pub mod serviceaccount;
 pub mod services;
 pub mod status;
 pub mod table;
@@ -43,4 +46,4 @@ pub mod types;
 pub mod user;
 pub mod validation;
 
-pub use router::{build_handler, build_handler_with};
+pub use router::build_handler;

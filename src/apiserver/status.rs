@@ -20,6 +20,8 @@ pub struct Cause {
     /// `FieldValueTypeInvalid`, …
     pub reason: String,
     pub message: String,
+    /// Omitted when empty, as upstream's `omitempty`.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub field: String,
 }
 

@@ -17,10 +17,12 @@ use std::time::Instant;
 use tokio::net::TcpListener;
 
 use super::ServerArgs;
+use super::service_accounts::service_account_tokens;
 use super::storage_backend::open_storage;
 use crate::apiserver::authn::Authenticator;
+use crate::apiserver::authn::service_account::ServiceAccountAuthenticator;
 use crate::apiserver::authn::token_file::StaticTokens;
-use crate::apiserver::build_handler_with;
+use crate::apiserver::handlers::Api;
 use crate::apiserver::lifecycle::Lifecycle;
 use crate::apiserver::serve::tls::{ServingCertificate, load_ca_bundle, server_config};
 use crate::apiserver::serve::{self, ServerContext, signals::shutdown_signal};
@@ -140,12 +142,7 @@ async fn run_async(args: ServerArgs, role: Role) -> Result<(), String> {
     };
     let tls = server_config(serving, &client_cas)?;
 
-    let mut authenticator = Authenticator::new();
-    if let Some(path) = &args.token_auth_file {
-        let tokens = StaticTokens::load(path)?;
-        tracing::info!(path = %path.display(), tokens = tokens.len(), "loaded static tokens");
-        authenticator = authenticator.with_token_authenticator(Arc::new(tokens));
-    }
+    let service_accounts = Arc::new(service_account_tokens(&args, &data_dir, local_address)?);
 
     let admin_kubeconfig = write_kubeconfigs(&data_dir, &pki, &server_url, &serving_trust_anchor)?;
 
@@ -158,9 +155,27 @@ async fn run_async(args: ServerArgs, role: Role) -> Result<(), String> {
             .unwrap_or_else(|| advertised(local_address.ip())),
         secure_port: local_address.port(),
     };
-    let handler = build_handler_with(storage.clone(), lifecycle.clone(), &network)
+    let api = Arc::new(
+        Api::start_with(
+            storage.clone(),
+            lifecycle.clone(),
+            &network,
+            service_accounts.clone(),
+        )
         .await
-        .map_err(|e| format!("starting the API: {e}"))?;
+        .map_err(|e| format!("starting the API: {e}"))?,
+    );
+
+    let mut authenticator = Authenticator::new();
+    if let Some(path) = &args.token_auth_file {
+        let tokens = StaticTokens::load(path)?;
+        tracing::info!(path = %path.display(), tokens = tokens.len(), "loaded static tokens");
+        authenticator = authenticator.with_token_authenticator(Arc::new(tokens));
+    }
+    authenticator = authenticator.with_token_authenticator(Arc::new(
+        ServiceAccountAuthenticator::new(service_accounts, api.registry.clone()),
+    ));
+    let handler = api.into_handler();
     let context = Arc::new(ServerContext {
         authenticator,
         handler,

@@ -1,13 +1,18 @@
 //! The API's request handling: authorization, then a non-resource path
-//! (health and version: [`nonresource`]; discovery) or a resource request
-//! ([`resource`]).
+//! (health and version: [`nonresource`]; discovery; the service-account
+//! issuer's OIDC discovery) or a resource request ([`resource`], with the
+//! subresources that are more than a part of their object in
+//! `subresource`).
 
 mod body;
 pub mod health;
+mod issuer_discovery;
 mod negotiate;
 pub mod nonresource;
+mod options;
 pub mod resource;
 mod response;
+mod subresource;
 pub mod version;
 pub mod watch;
 
@@ -23,6 +28,7 @@ use super::lifecycle::Lifecycle;
 use super::registry::Registry;
 use super::registry::catalog::Catalog;
 use super::request::RequestInfo;
+use super::serviceaccount::ServiceAccountTokens;
 use super::services::{self, ServiceNetwork};
 use super::status::ApiError;
 use super::user::UserInfo;
@@ -35,21 +41,27 @@ pub struct Api {
     pub registry: Arc<Registry>,
     pub nonresource: NonResourceEndpoints,
     pub lifecycle: Lifecycle,
+    /// Issues `serviceaccounts/token` and serves the issuer's discovery.
+    pub service_accounts: Arc<ServiceAccountTokens>,
 }
 
 impl Api {
     /// The API over `storage`: every built-in resource served, the system
     /// namespaces and the `kubernetes` Service in place (default Service
-    /// network).
+    /// network), service-account tokens signed by a key minted now (tests,
+    /// embedding): see [`Api::start_with`].
     pub async fn start(storage: Arc<dyn Storage>, lifecycle: Lifecycle) -> Result<Api, ApiError> {
-        Api::start_with(storage, lifecycle, &ServiceNetwork::default()).await
+        let tokens = Arc::new(ServiceAccountTokens::ephemeral());
+        Api::start_with(storage, lifecycle, &ServiceNetwork::default(), tokens).await
     }
 
-    /// The API over `storage` with Services addressed as `network` says.
+    /// The API over `storage` with Services addressed as `network` says and
+    /// service-account tokens issued by `service_accounts`.
     pub async fn start_with(
         storage: Arc<dyn Storage>,
         lifecycle: Lifecycle,
         network: &ServiceNetwork,
+        service_accounts: Arc<ServiceAccountTokens>,
     ) -> Result<Api, ApiError> {
         let catalog = Arc::new(Catalog::builtin());
         let registry = Arc::new(Registry::new(storage.clone()));
@@ -64,6 +76,7 @@ impl Api {
             registry,
             nonresource: NonResourceEndpoints::new(storage, lifecycle.clone()),
             lifecycle,
+            service_accounts,
         })
     }
 
@@ -93,7 +106,16 @@ impl Api {
                 Ok(negotiate::Representation::Protobuf)
             );
         let result = if info.is_resource {
-            resource::serve(&self.registry, &info, request, &self.lifecycle).await
+            resource::serve(
+                &self.registry,
+                &self.service_accounts,
+                &info,
+                request,
+                &self.lifecycle,
+            )
+            .await
+        } else if let Some(response) = issuer_discovery::serve(&self.service_accounts, &request) {
+            Ok(response)
         } else if let Some(response) = discovery::serve(&self.catalog, &request) {
             Ok(response)
         } else if let Some(response) = openapi::serve(&self.catalog, &request) {

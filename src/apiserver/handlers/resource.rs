@@ -8,18 +8,21 @@ use http::{Request, Response, StatusCode};
 use serde_json::Value;
 
 use super::negotiate::{self, Representation};
+use super::options::{self, OptionsKind};
+use super::subresource::{self, SubresourceRequest};
 use super::{body, response, watch};
 use crate::apiserver::admission::namespace_lifecycle;
 use crate::apiserver::http::{RequestBody, ResponseBody};
 use crate::apiserver::lifecycle::Lifecycle;
 use crate::apiserver::registry::Registry;
 use crate::apiserver::registry::filter::Filter;
-use crate::apiserver::registry::resource::Verb;
+use crate::apiserver::registry::resource::{Storage, Verb};
 use crate::apiserver::registry::store::{
-    DeleteOptions, DeleteOutcome, FieldValidation, ListPage, Part, ResourceStore, WriteOptions,
+    DeleteOptions, DeleteOutcome, ListPage, Part, ResourceStore, WriteOptions,
 };
 use crate::apiserver::request::RequestInfo;
 use crate::apiserver::request::query::{Query, ReadOptions};
+use crate::apiserver::serviceaccount::ServiceAccountTokens;
 use crate::apiserver::status::ApiError;
 use crate::apiserver::table::IncludeObject;
 
@@ -44,26 +47,10 @@ fn verb_of(info: &RequestInfo) -> Option<Verb> {
     })
 }
 
-fn write_options(query: &Query) -> Result<WriteOptions, ApiError> {
-    let dry_run = match query.get("dryRun") {
-        None | Some("") => false,
-        Some("All") => true,
-        Some(other) => {
-            return Err(ApiError::bad_request(format!(
-                "Invalid dry run value: {other:?}; supported values: \"All\""
-            )));
-        }
-    };
-    Ok(WriteOptions {
-        dry_run,
-        field_validation: FieldValidation::parse(query.get("fieldValidation"))?,
-        field_manager: query.get("fieldManager").map(Into::into),
-    })
-}
-
 /// Serves one resource request.
 pub async fn serve(
     registry: &Registry,
+    tokens: &ServiceAccountTokens,
     info: &RequestInfo,
     request: Request<RequestBody>,
     lifecycle: &Lifecycle,
@@ -85,19 +72,41 @@ pub async fn serve(
         return Err(ApiError::no_route());
     }
     let part = match info.subresource.as_deref() {
+        // The legacy way to bind a pod: a Binding naming its pod.
+        None if descriptor.storage == Storage::Virtual
+            && descriptor.kind == "Binding"
+            && verb == Verb::Create =>
+        {
+            let namespace = namespace.ok_or_else(ApiError::no_route)?;
+            return subresource::serve_legacy_binding(registry, info, namespace, request).await;
+        }
         None => {
             if !descriptor.supports(verb) {
                 return Err(ApiError::method_not_allowed());
             }
             Part::Main
         }
-        Some("status") if descriptor.subresource("status").is_some() => {
+        Some(name @ ("status" | "approval")) if descriptor.subresource(name).is_some() => {
             if !matches!(verb, Verb::Get | Verb::Update | Verb::Patch) {
                 return Err(ApiError::method_not_allowed());
             }
-            Part::Status
+            if name == "status" {
+                Part::Status
+            } else {
+                Part::Approval
+            }
         }
-        Some(_) => return Err(ApiError::no_route()),
+        Some(other) => {
+            let context = SubresourceRequest {
+                registry,
+                tokens,
+                info,
+                store: &store,
+                namespace,
+                verb,
+            };
+            return subresource::serve(context, other, request).await;
+        }
     };
     if verb != Verb::Create {
         namespace_lifecycle::admit(registry, info, None).await?;
@@ -151,7 +160,7 @@ pub async fn serve(
             }
         }
         Verb::Create => {
-            let options = write_options(&query)?;
+            let options = options::write_options(request.uri().query(), OptionsKind::Create)?;
             let object = read_object(request).await?;
             let name = object.pointer("/metadata/name").and_then(Value::as_str);
             namespace_lifecycle::admit(registry, info, name).await?;
@@ -167,7 +176,7 @@ pub async fn serve(
         }
         Verb::Update => {
             let name = name.ok_or_else(ApiError::no_route)?;
-            let options = write_options(&query)?;
+            let options = options::write_options(request.uri().query(), OptionsKind::Update)?;
             let object = read_object(request).await?;
             let written = store
                 .update(namespace, name, object, part, &options)
@@ -183,7 +192,7 @@ pub async fn serve(
         }
         Verb::Patch => {
             let name = name.ok_or_else(ApiError::no_route)?;
-            let options = write_options(&query)?;
+            let options = options::write_options(request.uri().query(), OptionsKind::Patch)?;
             let content_type = body::content_type(request.headers());
             let patch = body::read(request.into_body()).await?;
             let object = patch_object(
@@ -206,10 +215,11 @@ pub async fn serve(
         }
         Verb::Delete => {
             let name = name.ok_or_else(ApiError::no_route)?;
-            let write = write_options(&query)?;
+            let raw_query = request.uri().query().map(str::to_owned);
             let content_type = body::content_type(request.headers());
             let bytes = body::read(request.into_body()).await?;
             let bytes = body::delete_options_json(bytes, &content_type)?;
+            let write = options::delete_write_options(raw_query.as_deref(), &bytes)?;
             let options = DeleteOptions::from_request(&bytes, &query, write)?;
             let warnings = store.delete_warnings(&options);
             let reply = match store.delete(namespace, name, &options).await? {
@@ -244,10 +254,11 @@ pub async fn serve(
         Verb::DeleteCollection => {
             let read = ReadOptions::from_query(&query)?;
             let filter = filter(&store, namespace, None, &read)?;
-            let write = write_options(&query)?;
+            let raw_query = request.uri().query().map(str::to_owned);
             let content_type = body::content_type(request.headers());
             let bytes = body::read(request.into_body()).await?;
             let bytes = body::delete_options_json(bytes, &content_type)?;
+            let write = options::delete_write_options(raw_query.as_deref(), &bytes)?;
             let options = DeleteOptions::from_request(&bytes, &query, write)?;
             let warnings = store.delete_warnings(&options);
             let deleted = store
@@ -298,39 +309,54 @@ pub(super) async fn patch_object(
     content_type: &str,
     patch: &[u8],
 ) -> Result<Value, ApiError> {
-    enum Kind {
-        Json(json_patch::Patch),
-        Merge(Value),
-    }
-    let kind = match content_type {
-        "application/json-patch+json" => Kind::Json(
-            serde_json::from_slice(patch)
-                .map_err(|e| ApiError::bad_request(format!("invalid JSON patch: {e}")))?,
-        ),
-        "application/merge-patch+json" | "application/strategic-merge-patch+json" => Kind::Merge(
-            serde_json::from_slice(patch)
-                .map_err(|e| ApiError::bad_request(format!("invalid merge patch: {e}")))?,
-        ),
-        other => return Err(ApiError::unsupported_media_type(other)),
-    };
+    let document = PatchDocument::parse(content_type, patch)?;
     store
         .guaranteed_update(namespace, name, part, options, |current| {
-            let mut patched = current.clone();
-            match &kind {
-                Kind::Json(patch) => json_patch::patch(&mut patched, patch).map_err(|e| {
-                    ApiError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "Invalid",
-                        format!(
-                            "the server rejected our request due to an error in our request: {e}"
-                        ),
-                    )
-                })?,
-                Kind::Merge(patch) => json_patch::merge(&mut patched, patch),
-            }
             // A resourceVersion in the patch is a precondition: the store
             // refuses the write if it is not the current one.
-            Ok(patched)
+            document.apply(current)
         })
         .await
+}
+
+/// A PATCH body, read: the one place every PATCH, of an object or of a
+/// subresource's view of one (`scale`), is parsed and applied.
+pub(super) enum PatchDocument {
+    Json(json_patch::Patch),
+    Merge(Value),
+}
+
+impl PatchDocument {
+    /// Reads a patch of media type `content_type`.
+    pub(super) fn parse(content_type: &str, patch: &[u8]) -> Result<PatchDocument, ApiError> {
+        Ok(match content_type {
+            "application/json-patch+json" => PatchDocument::Json(
+                serde_json::from_slice(patch)
+                    .map_err(|e| ApiError::bad_request(format!("invalid JSON patch: {e}")))?,
+            ),
+            "application/merge-patch+json" | "application/strategic-merge-patch+json" => {
+                PatchDocument::Merge(
+                    serde_json::from_slice(patch)
+                        .map_err(|e| ApiError::bad_request(format!("invalid merge patch: {e}")))?,
+                )
+            }
+            other => return Err(ApiError::unsupported_media_type(other)),
+        })
+    }
+
+    /// `current` patched.
+    pub(super) fn apply(&self, current: &Value) -> Result<Value, ApiError> {
+        let mut patched = current.clone();
+        match self {
+            PatchDocument::Json(patch) => json_patch::patch(&mut patched, patch).map_err(|e| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Invalid",
+                    format!("the server rejected our request due to an error in our request: {e}"),
+                )
+            })?,
+            PatchDocument::Merge(patch) => json_patch::merge(&mut patched, patch),
+        }
+        Ok(patched)
+    }
 }

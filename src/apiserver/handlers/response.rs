@@ -204,6 +204,20 @@ pub fn deleted(
     encode(StatusCode::OK, &status, representation)
 }
 
+/// A `Status` object a handler answers with (a subresource's success or
+/// refusal), as JSON or, for protobuf clients, protobuf.
+pub fn status(
+    code: StatusCode,
+    status: &Value,
+    representation: Representation,
+) -> Response<ResponseBody> {
+    let representation = match representation {
+        Representation::Protobuf => Representation::Protobuf,
+        _ => Representation::Json,
+    };
+    encode(code, status, representation)
+}
+
 /// Items as cached objects, for encoders that take them.
 pub fn cached(values: Vec<Value>) -> Vec<Arc<CachedObject>> {
     values

@@ -8,6 +8,7 @@
 //! * [`codec`]: the encoding at rest;
 //! * [`filter`]: which objects a request selects;
 //! * [`store`]: the verbs;
+//! * [`subresources`]: scale, binding, eviction and token requests;
 //! * [`cache`]: the watch cache that serves lists and watches.
 
 pub mod builtin;
@@ -19,6 +20,7 @@ pub mod kinds;
 pub mod resource;
 pub mod store;
 pub mod strategy;
+pub mod subresources;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

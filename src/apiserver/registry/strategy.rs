@@ -91,6 +91,27 @@ pub trait Strategy: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// Carries over what a write through `subresource` (`status`,
+    /// `approval`) may not change; the store has already kept everything
+    /// but `status` from `old`.
+    fn prepare_for_subresource_update(
+        &self,
+        _subresource: &str,
+        _object: &mut Value,
+        _old: &Value,
+    ) {
+    }
+
+    /// Validation of a write through `subresource`.
+    fn validate_subresource_update(
+        &self,
+        _subresource: &str,
+        _object: &Value,
+        _old: &Value,
+    ) -> Vec<FieldError> {
+        Vec::new()
+    }
+
     /// A field-selector value beyond `metadata.name`/`metadata.namespace`,
     /// which every kind supports. Whether a field is supported must depend
     /// on the field alone (an empty object is asked to check a selector);

@@ -4,6 +4,7 @@
 //! [`DefaultStrategy`] inside that.
 
 mod batch;
+mod certificate_status;
 mod certificates;
 mod config;
 mod cron_schedule;

@@ -52,6 +52,22 @@ fn upstream_path(path: &serde_ignored::Path) -> String {
     }
 }
 
+/// Removes the `null` members of every object in `value`. Decoding into
+/// Go structs treats `null` as absent (Go clients send
+/// `"creationTimestamp": null` and `"expirationTimestamp": null` for unset
+/// times), while the typed structs here would refuse it for required
+/// fields.
+fn drop_null_members(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, member| !member.is_null());
+            map.values_mut().for_each(drop_null_members);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_null_members),
+        _ => {}
+    }
+}
+
 impl<K, S> Strategy for Typed<K, S>
 where
     K: k8s_openapi::Resource + DeserializeOwned + Serialize + 'static,
@@ -70,6 +86,7 @@ where
     }
 
     fn normalize(&self, mut object: Value) -> Result<Normalized, String> {
+        drop_null_members(&mut object);
         if let Some(message) = Schema::get().message_for(K::API_VERSION, K::KIND) {
             zero_values::fill_required(&mut object, &message);
         }
@@ -108,6 +125,21 @@ where
 
     fn validate_update(&self, object: &Value, old: &Value) -> Vec<FieldError> {
         self.inner.validate_update(object, old)
+    }
+
+    fn prepare_for_subresource_update(&self, subresource: &str, object: &mut Value, old: &Value) {
+        self.inner
+            .prepare_for_subresource_update(subresource, object, old)
+    }
+
+    fn validate_subresource_update(
+        &self,
+        subresource: &str,
+        object: &Value,
+        old: &Value,
+    ) -> Vec<FieldError> {
+        self.inner
+            .validate_subresource_update(subresource, object, old)
     }
 
     fn field_value(&self, object: &Value, field: &str) -> FieldLookup {
@@ -168,6 +200,20 @@ mod tests {
             normalized.object["spec"]["containers"][0]["image"],
             "busybox"
         );
+    }
+
+    #[test]
+    fn nulls_are_absent_as_in_go() {
+        use k8s_openapi::api::authentication::v1::TokenRequest;
+        let strategy = Typed::<TokenRequest, _>::new(DefaultStrategy);
+        let body = json!({
+            "apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
+            "metadata": {"creationTimestamp": null},
+            "spec": {"audiences": null, "boundObjectRef": null},
+        });
+        let normalized = strategy.normalize(body).unwrap();
+        assert!(normalized.unknown_fields.is_empty());
+        assert_eq!(normalized.object["spec"], json!({"audiences": []}));
     }
 
     #[test]

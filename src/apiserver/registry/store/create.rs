@@ -64,31 +64,7 @@ impl ResourceStore {
             .strategy
             .normalize(body)
             .map_err(ApiError::bad_request)?;
-        let mut warnings = Vec::new();
-        if !normalized.unknown_fields.is_empty() {
-            match validation {
-                FieldValidation::Ignore => {}
-                FieldValidation::Warn => {
-                    warnings.extend(
-                        normalized
-                            .unknown_fields
-                            .iter()
-                            .map(|f| format!("unknown field {f:?}")),
-                    );
-                }
-                FieldValidation::Strict => {
-                    let listed: Vec<String> = normalized
-                        .unknown_fields
-                        .iter()
-                        .map(|f| format!("unknown field {f:?}"))
-                        .collect();
-                    return Err(ApiError::bad_request(format!(
-                        "strict decoding error: {}",
-                        listed.join(", ")
-                    )));
-                }
-            }
-        }
+        let warnings = validation.check(&normalized.unknown_fields)?;
         Ok((normalized.object, warnings))
     }
 

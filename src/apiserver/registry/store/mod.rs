@@ -10,6 +10,7 @@ pub mod deletion;
 mod get;
 pub mod hooks;
 mod list;
+mod storage_update;
 mod update;
 mod watch;
 
@@ -48,6 +49,23 @@ impl FieldValidation {
             Some("Strict") => Ok(FieldValidation::Strict),
             Some(other) => Err(ApiError::bad_request(format!(
                 "fieldValidation parameter unsupported: {other:?}. Supported values are: Ignore, Warn, Strict"
+            ))),
+        }
+    }
+
+    /// What to do about `unknown_fields` of a body: the warnings to send,
+    /// or under Strict the 400 upstream answers.
+    pub fn check(self, unknown_fields: &[String]) -> Result<Vec<String>, ApiError> {
+        let listed = unknown_fields
+            .iter()
+            .map(|f| format!("unknown field {f:?}"));
+        match self {
+            FieldValidation::Ignore => Ok(Vec::new()),
+            FieldValidation::Warn => Ok(listed.collect()),
+            FieldValidation::Strict if unknown_fields.is_empty() => Ok(Vec::new()),
+            FieldValidation::Strict => Err(ApiError::bad_request(format!(
+                "strict decoding error: {}",
+                listed.collect::<Vec<_>>().join(", ")
             ))),
         }
     }

@@ -22,6 +22,20 @@ pub enum Part {
     Main,
     /// Only `status`.
     Status,
+    /// A CertificateSigningRequest's approval: `status`, which the kind's
+    /// strategy narrows to the approval conditions.
+    Approval,
+}
+
+impl Part {
+    /// The subresource a write of this part goes through.
+    pub fn subresource(self) -> Option<&'static str> {
+        match self {
+            Part::Main => None,
+            Part::Status => Some("status"),
+            Part::Approval => Some("approval"),
+        }
+    }
 }
 
 /// Metadata the server owns: carried from the stored object into every
@@ -62,7 +76,7 @@ impl ResourceStore {
         old: &Value,
         part: Part,
     ) -> Result<Value, ApiError> {
-        if part == Part::Status {
+        if let Some(subresource) = part.subresource() {
             let mut result = old.clone();
             match new.as_object_mut().and_then(|m| m.remove("status")) {
                 Some(status) => result["status"] = status,
@@ -75,6 +89,12 @@ impl ResourceStore {
             if let Some(rv) = new.resource_version() {
                 result.set_meta("resourceVersion", rv.to_owned());
             }
+            self.strategy
+                .prepare_for_subresource_update(subresource, &mut result, old);
+            let errors = self
+                .strategy
+                .validate_subresource_update(subresource, &result, old);
+            self.invalid(&result, errors)?;
             return Ok(result);
         }
         if let (Some(new_uid), Some(old_uid)) = (new.uid(), old.uid())
