@@ -35,6 +35,8 @@ pub struct Api {
     pub registry: Arc<Registry>,
     pub nonresource: NonResourceEndpoints,
     pub lifecycle: Lifecycle,
+    /// The OpenAPI documents of what `catalog` serves.
+    pub openapi: openapi::OpenApi,
 }
 
 impl Api {
@@ -64,6 +66,7 @@ impl Api {
             registry,
             nonresource: NonResourceEndpoints::new(storage, lifecycle.clone()),
             lifecycle,
+            openapi: openapi::OpenApi::new(),
         })
     }
 
@@ -96,7 +99,15 @@ impl Api {
             resource::serve(&self.registry, &info, request, &self.lifecycle).await
         } else if let Some(response) = discovery::serve(&self.catalog, &request) {
             Ok(response)
-        } else if let Some(response) = openapi::serve(&self.catalog, &request) {
+        } else if let Some(response) = openapi::serve(
+            &self.openapi,
+            &self.catalog,
+            request.method(),
+            request.uri(),
+            request.headers(),
+        )
+        .await
+        {
             Ok(response)
         } else {
             Err(ApiError::no_route())
