@@ -8,6 +8,7 @@
 //! only name a connect subresource's query options (`PodExecOptions`, …)
 //! have no definition upstream either.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use k8s_openapi::Resource;
@@ -28,16 +29,28 @@ use k8s_openapi::schemars::{JsonSchema, Schema, SchemaGenerator};
 
 use crate::apiserver::registry::resource::GroupVersionKind;
 
-/// Generates a type's schema into a generator's definitions and returns the
-/// `$ref` to it.
-pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
+/// A type's schema: its definition's name, and how to generate it (into a
+/// generator's definitions, with everything it references; the result is
+/// the `$ref` to it).
+#[derive(Clone, Copy)]
+pub struct TypeSchema {
+    pub name: fn() -> Cow<'static, str>,
+    pub generate: fn(&mut SchemaGenerator) -> Schema,
+}
+
+fn type_schema<T: JsonSchema>() -> TypeSchema {
+    TypeSchema {
+        name: T::schema_name,
+        generate: SchemaGenerator::subschema_for::<T>,
+    }
+}
 
 /// One built-in kind and the type that describes it.
 pub struct BuiltinKind {
     pub group: &'static str,
     pub version: &'static str,
     pub kind: &'static str,
-    pub schema: SchemaFn,
+    pub schema: TypeSchema,
 }
 
 impl BuiltinKind {
@@ -51,12 +64,12 @@ fn kind<T: Resource + JsonSchema>() -> BuiltinKind {
         group: T::GROUP,
         version: T::VERSION,
         kind: T::KIND,
-        schema: SchemaGenerator::subschema_for::<T>,
+        schema: type_schema::<T>(),
     }
 }
 
 /// The schema of the built-in kind `gvk`, if it has one.
-pub fn schema_of(gvk: &GroupVersionKind) -> Option<SchemaFn> {
+pub fn schema_of(gvk: &GroupVersionKind) -> Option<TypeSchema> {
     static BUILTIN: LazyLock<Vec<BuiltinKind>> = LazyLock::new(builtin_kinds);
     BUILTIN.iter().find(|k| k.is(gvk)).map(|k| k.schema)
 }
@@ -65,30 +78,18 @@ pub fn schema_of(gvk: &GroupVersionKind) -> Option<SchemaFn> {
 /// group-version-kinds upstream tags them with. `DeleteOptions` and
 /// `WatchEvent` are registered in every group version, so their tags are
 /// added per served group version ([`SHARED_IN_EVERY_GROUP_VERSION`]).
-pub fn meta_kinds() -> Vec<(&'static str, SchemaFn)> {
+pub fn meta_kinds() -> Vec<(&'static str, TypeSchema)> {
     vec![
-        ("APIGroup", SchemaGenerator::subschema_for::<meta::APIGroup>),
-        (
-            "APIGroupList",
-            SchemaGenerator::subschema_for::<meta::APIGroupList>,
-        ),
-        (
-            "APIResourceList",
-            SchemaGenerator::subschema_for::<meta::APIResourceList>,
-        ),
-        (
-            "APIVersions",
-            SchemaGenerator::subschema_for::<meta::APIVersions>,
-        ),
-        (
-            "DeleteOptions",
-            SchemaGenerator::subschema_for::<meta::DeleteOptions>,
-        ),
-        ("Patch", SchemaGenerator::subschema_for::<meta::Patch>),
-        ("Status", SchemaGenerator::subschema_for::<meta::Status>),
+        ("APIGroup", type_schema::<meta::APIGroup>()),
+        ("APIGroupList", type_schema::<meta::APIGroupList>()),
+        ("APIResourceList", type_schema::<meta::APIResourceList>()),
+        ("APIVersions", type_schema::<meta::APIVersions>()),
+        ("DeleteOptions", type_schema::<meta::DeleteOptions>()),
+        ("Patch", type_schema::<meta::Patch>()),
+        ("Status", type_schema::<meta::Status>()),
         (
             "WatchEvent",
-            SchemaGenerator::subschema_for::<meta::WatchEvent<RawExtension>>,
+            type_schema::<meta::WatchEvent<RawExtension>>(),
         ),
     ]
 }
@@ -105,9 +106,10 @@ pub const TAGGED_AS_CORE_V1: &[&str] = &[
     "Status",
 ];
 
-/// `/version`'s answer.
-pub fn version_info(generator: &mut SchemaGenerator) -> Schema {
-    generator.subschema_for::<Info>()
+/// Definitions every document set carries besides the kinds': `/version`'s
+/// answer, and the `ListMeta` every list refers to.
+pub fn always() -> [TypeSchema; 2] {
+    [type_schema::<Info>(), type_schema::<meta::ListMeta>()]
 }
 
 fn builtin_kinds() -> Vec<BuiltinKind> {

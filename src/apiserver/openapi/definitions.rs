@@ -11,22 +11,24 @@
 //! `k8s-openapi`'s schemas differ from upstream's are put back
 //! ([`upstream_shapes`]).
 //!
-//! A `Definitions` lives only while documents are being built: the served
-//! documents are kept as bytes.
+//! Each definition is kept serialized, with the names it refers to, as
+//! soon as it is generated: a build never holds all of them as JSON trees
+//! at once, and a `Definitions` lives only while documents are being built
+//! (the served documents are kept as bytes).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use k8s_openapi::schemars::SchemaGenerator;
 use k8s_openapi::schemars::generate::SchemaSettings;
-use k8s_openapi::schemars::{Schema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
-use super::builtin_kinds::{self, SHARED_IN_EVERY_GROUP_VERSION, TAGGED_AS_CORE_V1};
+use super::builtin_kinds::{self, SHARED_IN_EVERY_GROUP_VERSION, TAGGED_AS_CORE_V1, TypeSchema};
 use super::custom::CustomSchemas;
 use super::lists;
 use super::merge_markers;
 use super::upstream_shapes;
 use crate::apiserver::registry::catalog::CatalogSnapshot;
-use crate::apiserver::registry::resource::{GroupVersionKind, Verb};
+use crate::apiserver::registry::resource::{GroupVersionKind, ResourceDescriptor, Verb};
 
 /// Where a definition reference points in Swagger 2.0.
 pub const REF_PREFIX: &str = "#/definitions/";
@@ -47,122 +49,184 @@ fn key(gvk: &GroupVersionKind) -> KindKey {
     (gvk.group.clone(), gvk.version.clone(), gvk.kind.clone())
 }
 
+/// One definition, serialized, and the definitions it refers to.
+pub struct Definition {
+    pub json: Box<[u8]>,
+    refs: Box<[String]>,
+}
+
+/// What a definition is generated from.
+enum Source<'a> {
+    Type(TypeSchema),
+    Schema(Value),
+    List(&'a ResourceDescriptor, String),
+}
+
 /// Every definition, by name, and which definition describes each kind.
 pub struct Definitions {
-    schemas: BTreeMap<String, Value>,
+    schemas: BTreeMap<String, Definition>,
     kinds: HashMap<KindKey, String>,
+}
+
+/// Collects the definitions of one build: names and tags first, then the
+/// schemas, each finished and serialized as it comes.
+struct Builder {
+    kinds: HashMap<KindKey, String>,
+    tags: BTreeMap<String, BTreeSet<KindKey>>,
+    schemas: BTreeMap<String, Definition>,
+}
+
+impl Builder {
+    fn tag(&mut self, gvk: KindKey, name: &str) {
+        self.tags
+            .entry(name.to_owned())
+            .or_default()
+            .insert(gvk.clone());
+        self.kinds.insert(gvk, name.to_owned());
+    }
+
+    /// Puts upstream's shape and extensions on `schema` and keeps it,
+    /// serialized.
+    fn finish(&mut self, name: &str, mut schema: Value) {
+        upstream_shapes::restore(name, &mut schema);
+        merge_markers::annotate(name, &mut schema);
+        if let (Some(gvks), Value::Object(object)) = (self.tags.get(name), &mut schema) {
+            let tags = gvks
+                .iter()
+                .map(|(group, version, kind)| {
+                    json!({ "group": group, "kind": kind, "version": version })
+                })
+                .collect();
+            object.insert("x-kubernetes-group-version-kind".into(), Value::Array(tags));
+        }
+        let mut refs = BTreeSet::new();
+        references(&schema, &mut |r| {
+            refs.insert(r.to_owned());
+        });
+        let json = serde_json::to_vec(&schema)
+            .unwrap_or_default()
+            .into_boxed_slice();
+        self.schemas.insert(
+            name.to_owned(),
+            Definition {
+                json,
+                refs: refs.into_iter().collect(),
+            },
+        );
+    }
 }
 
 impl Definitions {
     /// The definitions for everything `snapshot` serves.
     pub fn build(snapshot: &CatalogSnapshot, custom: &CustomSchemas) -> Definitions {
-        let mut generator = generator();
-        let mut kinds: HashMap<KindKey, String> = HashMap::new();
-        let mut tags: BTreeMap<String, BTreeSet<KindKey>> = BTreeMap::new();
-        let mut tag = |kinds: &mut HashMap<KindKey, String>, gvk: KindKey, name: String| {
-            tags.entry(name.clone()).or_default().insert(gvk.clone());
-            kinds.insert(gvk, name);
+        let mut builder = Builder {
+            kinds: HashMap::new(),
+            tags: BTreeMap::new(),
+            schemas: BTreeMap::new(),
         };
-
-        let mut custom_schemas = BTreeMap::new();
-        let mut lists = Vec::new();
+        let mut sources: Vec<(String, Source<'_>)> = Vec::new();
         for resource in snapshot.resources() {
             let gvk = resource.gvk();
-            let name = if let Some(schema) = builtin_kinds::schema_of(&gvk) {
-                referenced_name(&schema(&mut generator))
-            } else {
-                let (name, schema) = custom.definition(&gvk).unwrap_or_else(|| {
-                    (
-                        custom_definition_name(&gvk),
-                        upstream_shapes::schemaless_object(),
-                    )
-                });
-                custom_schemas.insert(name.clone(), schema);
-                Some(name)
+            let (name, source) = match builtin_kinds::schema_of(&gvk) {
+                Some(schema) => ((schema.name)().into_owned(), Source::Type(schema)),
+                None => {
+                    let (name, schema) = custom.definition(&gvk).unwrap_or_else(|| {
+                        (
+                            custom_definition_name(&gvk),
+                            upstream_shapes::schemaless_object(),
+                        )
+                    });
+                    (name, Source::Schema(schema))
+                }
             };
-            let Some(name) = name else { continue };
-            tag(&mut kinds, key(&gvk), name.clone());
+            builder.tag(key(&gvk), &name);
             if resource.supports(Verb::List) {
-                lists.push((resource, name));
+                let list = format!("{name}List");
+                builder.tag(
+                    (
+                        resource.group.clone(),
+                        resource.version.clone(),
+                        format!("{}List", resource.kind),
+                    ),
+                    &list,
+                );
+                sources.push((list, Source::List(resource, name.clone())));
             }
+            sources.push((name, source));
             for sub in &resource.subresources {
-                if let Some(schema) = builtin_kinds::schema_of(&sub.kind)
-                    && let Some(name) = referenced_name(&schema(&mut generator))
-                {
-                    tag(&mut kinds, key(&sub.kind), name);
+                if let Some(schema) = builtin_kinds::schema_of(&sub.kind) {
+                    let name = (schema.name)().into_owned();
+                    builder.tag(key(&sub.kind), &name);
+                    sources.push((name, Source::Type(schema)));
                 }
             }
         }
         for (kind, schema) in builtin_kinds::meta_kinds() {
-            let Some(name) = referenced_name(&schema(&mut generator)) else {
-                continue;
-            };
-            kinds.insert(("".into(), "v1".into(), kind.into()), name.clone());
-            if TAGGED_AS_CORE_V1.contains(&kind) {
-                tag(&mut kinds, ("".into(), "v1".into(), kind.into()), name);
-            } else if SHARED_IN_EVERY_GROUP_VERSION.contains(&kind) {
-                tag(
-                    &mut kinds,
-                    ("".into(), "v1".into(), kind.into()),
-                    name.clone(),
-                );
+            let name = (schema.name)().into_owned();
+            let core = ("".to_owned(), "v1".to_owned(), kind.to_owned());
+            if TAGGED_AS_CORE_V1.contains(&kind) || SHARED_IN_EVERY_GROUP_VERSION.contains(&kind) {
+                builder.tag(core, &name);
+            } else {
+                builder.kinds.insert(core, name.clone());
+            }
+            if SHARED_IN_EVERY_GROUP_VERSION.contains(&kind) {
                 for group in snapshot.groups() {
                     for version in &group.versions {
-                        tag(
-                            &mut kinds,
-                            (group.name.clone(), version.clone(), kind.into()),
-                            name.clone(),
-                        );
+                        builder.tag((group.name.clone(), version.clone(), kind.into()), &name);
                     }
                 }
             }
+            sources.push((name, Source::Type(schema)));
         }
-        builtin_kinds::version_info(&mut generator);
-        // Lists refer to ListMeta whether or not any kind pulled it in.
-        generator.subschema_for::<k8s_openapi::apimachinery::pkg::apis::meta::v1::ListMeta>();
+        for schema in builtin_kinds::always() {
+            sources.push(((schema.name)().into_owned(), Source::Type(schema)));
+        }
 
-        let mut schemas: BTreeMap<String, Value> = generator
-            .take_definitions(false)
-            .into_iter()
-            .map(|(name, mut schema)| {
-                upstream_shapes::restore(&name, &mut schema);
-                merge_markers::annotate(&name, &mut schema);
-                (name, schema)
-            })
-            .collect();
-        schemas.extend(custom_schemas);
-        for (resource, item) in lists {
-            let list = lists::list_definition(resource, &item, &schemas);
-            let list_name = format!("{item}List");
-            let list_kind = (
-                resource.group.clone(),
-                resource.version.clone(),
-                format!("{}List", resource.kind),
-            );
-            tag(&mut kinds, list_kind, list_name.clone());
-            schemas.insert(list_name, list);
-        }
-        for (name, gvks) in tags {
-            if let Some(Value::Object(schema)) = schemas.get_mut(&name) {
-                let tags = gvks
-                    .into_iter()
-                    .map(|(group, version, kind)| {
-                        json!({ "group": group, "kind": kind, "version": version })
-                    })
-                    .collect();
-                schema.insert("x-kubernetes-group-version-kind".into(), Value::Array(tags));
+        let mut generator = generator();
+        for (name, source) in sources {
+            if builder.schemas.contains_key(&name) {
+                continue;
+            }
+            match source {
+                Source::Type(schema) => {
+                    (schema.generate)(&mut generator);
+                    // Take what this type added, leaving a placeholder so
+                    // that the generator knows the names and does not
+                    // generate them again.
+                    let generated: Vec<(String, Value)> = generator
+                        .definitions_mut()
+                        .iter_mut()
+                        .filter(|(_, v)| !v.is_boolean())
+                        .map(|(n, v)| (n.clone(), std::mem::replace(v, Value::Bool(false))))
+                        .collect();
+                    for (name, schema) in generated {
+                        builder.finish(&name, schema);
+                    }
+                }
+                Source::Schema(schema) => builder.finish(&name, schema),
+                Source::List(resource, item) => {
+                    builder.finish(&name, lists::list_definition(resource, &item))
+                }
             }
         }
-        Definitions { schemas, kinds }
+        Definitions {
+            schemas: builder.schemas,
+            kinds: builder.kinds,
+        }
     }
 
-    /// The definition named `name`.
-    pub fn get(&self, name: &str) -> Option<&Value> {
-        self.schemas.get(name)
+    /// Definition `name`, serialized.
+    pub fn json(&self, name: &str) -> Option<&[u8]> {
+        self.schemas.get(name).map(|d| &*d.json)
+    }
+
+    /// Definition `name`, parsed.
+    pub fn value(&self, name: &str) -> Option<Value> {
+        serde_json::from_slice(self.json(name)?).ok()
     }
 
     /// Every definition, by name.
-    pub fn all(&self) -> &BTreeMap<String, Value> {
+    pub fn all(&self) -> &BTreeMap<String, Definition> {
         &self.schemas
     }
 
@@ -177,16 +241,16 @@ impl Definitions {
         let mut seen = BTreeSet::new();
         let mut pending: Vec<String> = roots.into_iter().map(str::to_owned).collect();
         while let Some(name) = pending.pop() {
-            if !seen.insert(name.clone()) {
-                continue;
+            if let Some(definition) = self.schemas.get(&name) {
+                pending.extend(
+                    definition
+                        .refs
+                        .iter()
+                        .filter(|r| !seen.contains(*r))
+                        .cloned(),
+                );
             }
-            if let Some(schema) = self.schemas.get(&name) {
-                references(schema, &mut |r| {
-                    if !seen.contains(r) {
-                        pending.push(r.to_owned());
-                    }
-                });
-            }
+            seen.insert(name);
         }
         seen
     }
@@ -222,15 +286,6 @@ fn generator() -> SchemaGenerator {
     SchemaGenerator::new(settings)
 }
 
-/// The definition a generated `$ref` points at.
-fn referenced_name(schema: &Schema) -> Option<String> {
-    schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix(REF_PREFIX))
-        .map(str::to_owned)
-}
-
 /// Upstream's name for a custom resource's definition: the group reversed,
 /// then version and kind (`com.example.stable.v1.CronTab`).
 pub fn custom_definition_name(gvk: &GroupVersionKind) -> String {
@@ -256,13 +311,13 @@ mod tests {
     #[test]
     fn kinds_carry_their_group_version_kind() {
         let definitions = builtin();
-        let pod = definitions.get("io.k8s.api.core.v1.Pod").unwrap();
+        let pod = definitions.value("io.k8s.api.core.v1.Pod").unwrap();
         assert_eq!(
             pod["x-kubernetes-group-version-kind"],
             json!([{ "group": "", "kind": "Pod", "version": "v1" }])
         );
         let list = definitions
-            .get("io.k8s.api.apps.v1.DeploymentList")
+            .value("io.k8s.api.apps.v1.DeploymentList")
             .unwrap();
         assert_eq!(
             list["x-kubernetes-group-version-kind"],
@@ -272,7 +327,7 @@ mod tests {
             list["properties"]["items"]["items"]["$ref"],
             "#/definitions/io.k8s.api.apps.v1.Deployment"
         );
-        let delete = definitions.get(&meta("DeleteOptions")).unwrap();
+        let delete = definitions.value(&meta("DeleteOptions")).unwrap();
         let tags = delete["x-kubernetes-group-version-kind"]
             .as_array()
             .unwrap();
@@ -284,7 +339,7 @@ mod tests {
             &json!({ "group": "autoscaling", "kind": "DeleteOptions", "version": "v2" })
         ));
         assert_eq!(
-            definitions.get(&meta("Status")).unwrap()["x-kubernetes-group-version-kind"],
+            definitions.value(&meta("Status")).unwrap()["x-kubernetes-group-version-kind"],
             json!([{ "group": "", "kind": "Status", "version": "v1" }])
         );
         assert_eq!(
@@ -296,9 +351,12 @@ mod tests {
     #[test]
     fn every_reference_resolves() {
         let definitions = builtin();
-        for (name, schema) in definitions.all() {
-            references(schema, &mut |r| {
-                assert!(definitions.get(r).is_some(), "{name} refers to missing {r}");
+        for name in definitions.all().keys() {
+            references(&definitions.value(name).unwrap(), &mut |r| {
+                assert!(
+                    definitions.json(r).is_some(),
+                    "{name} refers to missing {r}"
+                );
             });
         }
     }

@@ -31,7 +31,8 @@ pub struct Built {
 }
 
 impl Built {
-    pub fn new(bytes: Vec<u8>) -> Built {
+    pub fn new(mut bytes: Vec<u8>) -> Built {
+        bytes.shrink_to_fit();
         let etag = hash(&bytes);
         Built {
             bytes: bytes.into(),
@@ -64,7 +65,11 @@ pub fn build_v2(snapshot: &CatalogSnapshot, custom: &CustomSchemas, version: &st
     let document = v2::Document::new(&routes, &definitions, version);
     V2 {
         json: Built::new(document.to_json()),
-        protobuf: gnostic::encode(&document).into(),
+        protobuf: {
+            let mut protobuf = gnostic::encode(&document);
+            protobuf.shrink_to_fit();
+            protobuf.into()
+        },
     }
 }
 

@@ -319,35 +319,42 @@ fn path_item(value: &Value) -> Vec<u8> {
 /// The whole `Document`.
 pub fn encode(document: &Document<'_>) -> Vec<u8> {
     let mut out = Vec::new();
-    string(&mut out, 1, document.swagger);
+    string(&mut out, 1, Document::SWAGGER);
     // Info { title = 1; version = 2 }
-    let mut info = Vec::new();
+    let info = document.info();
+    let mut info_message = Vec::new();
     string(
-        &mut info,
+        &mut info_message,
         1,
-        document.info.get("title").map(str_of).unwrap_or_default(),
+        info.get("title").map(str_of).unwrap_or_default(),
     );
     string(
-        &mut info,
+        &mut info_message,
         2,
-        document.info.get("version").map(str_of).unwrap_or_default(),
+        info.get("version").map(str_of).unwrap_or_default(),
     );
-    message(&mut out, 2, &info);
+    message(&mut out, 2, &info_message);
     // Paths { repeated NamedPathItem path = 2 }
     let mut paths = Vec::new();
-    for (name, item) in &document.paths {
+    for (name, item) in document.paths() {
         let mut named = Vec::new();
         string(&mut named, 1, name);
-        message(&mut named, 2, &path_item(item));
+        message(&mut named, 2, &path_item(&item));
         message(&mut paths, 2, &named);
     }
     message(&mut out, 8, &paths);
-    // Definitions { repeated NamedSchema additional_properties = 1 }
+    drop(paths);
+    // Definitions { repeated NamedSchema additional_properties = 1 }, one
+    // definition parsed at a time.
     let mut definitions = Vec::new();
-    named_schemas(&mut definitions, document.definitions.iter());
+    for name in document.definitions.all().keys() {
+        let value = document.definitions.value(name).unwrap_or_default();
+        named_schemas(&mut definitions, std::iter::once((name, &value)));
+    }
     message(&mut out, 9, &definitions);
+    drop(definitions);
     // SecurityRequirement { repeated NamedStringArray additional_properties = 1 }
-    for requirement in document.security.as_array().into_iter().flatten() {
+    for requirement in Document::security().as_array().into_iter().flatten() {
         let mut body = Vec::new();
         for (name, scopes) in requirement.as_object().into_iter().flatten() {
             let mut array = Vec::new();
@@ -361,9 +368,8 @@ pub fn encode(document: &Document<'_>) -> Vec<u8> {
     }
     // SecurityDefinitions { repeated NamedSecurityDefinitionsItem additional_properties = 1 },
     // each an ApiKeySecurity (field 2 of the item): type 1, name 2, in 3, description 4.
-    let mut definitions = Vec::new();
-    for (name, scheme) in document
-        .security_definitions
+    let mut schemes = Vec::new();
+    for (name, scheme) in Document::security_definitions()
         .as_object()
         .into_iter()
         .flatten()
@@ -381,8 +387,8 @@ pub fn encode(document: &Document<'_>) -> Vec<u8> {
         let mut named = Vec::new();
         string(&mut named, 1, name);
         message(&mut named, 2, &item);
-        message(&mut definitions, 1, &named);
+        message(&mut schemes, 1, &named);
     }
-    message(&mut out, 13, &definitions);
+    message(&mut out, 13, &schemes);
     out
 }

@@ -13,6 +13,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, Uri, header};
 use jiff::{Timestamp, ToSpan, tz::TimeZone};
 
+use super::builder_thread;
 use super::documents::{Built, v3_url};
 use super::service::{Generation, OpenApi};
 use crate::apiserver::accept;
@@ -241,18 +242,33 @@ pub async fn serve(
         return Some(ApiError::method_not_allowed().into_response());
     }
     let generation = openapi.generation(catalog);
-    let headers = headers.clone();
-    let hash = hash_parameter(uri.query());
-    // Building is CPU work: keep it off the async workers.
-    let response = tokio::task::spawn_blocking(move || match target {
-        Target::V2 => serve_v2(&generation, &headers),
-        Target::V3Index => serve_v3_index(&generation, &headers),
-        Target::V3(key) => serve_v3_document(&generation, &key, hash.as_deref(), &headers),
+    let v2 = matches!(target, Target::V2);
+    if !generation.built(v2) {
+        let building = generation.clone();
+        let built = builder_thread::run(move || {
+            if v2 {
+                building.v2();
+            } else {
+                building.v3();
+            }
+        })
+        .await;
+        if built.is_none() {
+            return Some(
+                ApiError::internal("building the OpenAPI documents failed").into_response(),
+            );
+        }
+    }
+    Some(match target {
+        Target::V2 => serve_v2(&generation, headers),
+        Target::V3Index => serve_v3_index(&generation, headers),
+        Target::V3(key) => serve_v3_document(
+            &generation,
+            &key,
+            hash_parameter(uri.query()).as_deref(),
+            headers,
+        ),
     })
-    .await;
-    Some(response.unwrap_or_else(|_| {
-        ApiError::internal("building the OpenAPI documents failed").into_response()
-    }))
 }
 
 #[cfg(test)]

@@ -3,8 +3,6 @@
 //! shape: `apiVersion`, `kind`, `metadata` (a `ListMeta`) and the required
 //! `items`.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Value, json};
 
 use super::definitions::{meta, reference};
@@ -14,34 +12,20 @@ const API_VERSION: &str = "APIVersion defines the versioned schema of this repre
 const KIND: &str = "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds";
 const METADATA: &str = "Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds";
 
-/// The description of an item's own `apiVersion` or `kind`, which a list
-/// shares, or the standard one.
-fn shared_property(item: Option<&Value>, name: &str, standard: &str) -> Value {
-    item.and_then(|i| i.get("properties"))
-        .and_then(|p| p.get(name))
-        .cloned()
-        .unwrap_or_else(|| json!({ "description": standard, "type": "string" }))
-}
-
 /// The list definition of `resource`, whose objects are definition `item`.
-pub fn list_definition(
-    resource: &ResourceDescriptor,
-    item: &str,
-    definitions: &BTreeMap<String, Value>,
-) -> Value {
-    let item_schema = definitions.get(item);
+pub fn list_definition(resource: &ResourceDescriptor, item: &str) -> Value {
     let mut metadata = reference(&meta("ListMeta"));
     metadata["description"] = json!(METADATA);
     json!({
         "description": format!("{}List is a list of {} objects.", resource.kind, resource.kind),
         "properties": {
-            "apiVersion": shared_property(item_schema, "apiVersion", API_VERSION),
+            "apiVersion": { "description": API_VERSION, "type": "string" },
             "items": {
                 "description": format!("List of {}.", resource.plural),
                 "items": reference(item),
                 "type": "array",
             },
-            "kind": shared_property(item_schema, "kind", KIND),
+            "kind": { "description": KIND, "type": "string" },
             "metadata": metadata,
         },
         "required": ["items"],
@@ -58,7 +42,7 @@ mod tests {
     fn lists_hold_items_of_their_kind() {
         let snapshot = Catalog::builtin().snapshot();
         let pods = snapshot.resource("", "v1", "pods").unwrap();
-        let list = list_definition(pods, "io.k8s.api.core.v1.Pod", &BTreeMap::new());
+        let list = list_definition(pods, "io.k8s.api.core.v1.Pod");
         assert_eq!(list["required"], json!(["items"]));
         assert_eq!(
             list["properties"]["items"]["items"]["$ref"],

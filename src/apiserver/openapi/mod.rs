@@ -18,16 +18,18 @@
 //! * [`routes`]: every operation of every served resource (with
 //!   [`parameters`] and [`operation_id`]), grouped by [`path_items`];
 //! * [`v2`] and [`gnostic`] write the v2 document, [`v3`] the v3 ones;
-//! * [`documents`] builds and hashes them, [`service`] keeps the current
-//!   generation (built lazily, kept as bytes, rebuilt when the catalog
-//!   changes), and [`http`] serves them.
+//! * [`documents`] builds and hashes them (on the [`builder_thread`]),
+//!   [`service`] keeps the current generation (built lazily, kept as
+//!   bytes, rebuilt when the catalog changes), and [`http`] serves them.
 
+mod builder_thread;
 mod builtin_kinds;
 pub mod custom;
 pub mod definitions;
 mod documents;
 mod gnostic;
 mod http;
+mod json_writer;
 mod lists;
 mod merge_markers;
 mod operation_id;

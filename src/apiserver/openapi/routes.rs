@@ -162,6 +162,23 @@ pub fn group_version_root(group: &str, version: &str) -> String {
     }
 }
 
+/// The article upstream's operation descriptions put before `noun`,
+/// padded with spaces: none before a plural (`create Endpoints`), "an"
+/// before a vowel (`create an Event`), "a" otherwise.
+fn article(noun: &str) -> &'static str {
+    if noun.ends_with('s') && !noun.ends_with("ss") {
+        " "
+    } else if noun
+        .chars()
+        .next()
+        .is_some_and(|c| "aeiou".contains(c.to_ascii_lowercase()))
+    {
+        " an "
+    } else {
+        " a "
+    }
+}
+
 /// Go's `strings.Title` of a lower-case word.
 fn title(word: &str) -> String {
     let mut chars = word.chars();
@@ -323,7 +340,7 @@ pub fn resource_routes(resource: &ResourceDescriptor, definitions: &Definitions)
                 name: format!("create{ns}{kind}"),
                 path: collection.clone(),
                 method: HttpMethod::Post,
-                description: format!("create a {kind}"),
+                description: format!("create{}{kind}", article(kind)),
                 action: Some("post"),
                 gvk: Some(&gvk),
                 parameters: with(path_parameters(namespaced, None), parameters::write()),
@@ -399,7 +416,7 @@ pub fn resource_routes(resource: &ResourceDescriptor, definitions: &Definitions)
                     name: format!("delete{ns}{kind}"),
                     path: item.clone(),
                     method: HttpMethod::Delete,
-                    description: format!("delete a {kind}"),
+                    description: format!("delete{}{kind}", article(kind)),
                     action: Some("delete"),
                     gvk: Some(&gvk),
                     parameters: with(
@@ -604,7 +621,7 @@ fn subresource_routes(
                 name: format!("create{ns}{kind}{suffix}"),
                 path: path.clone(),
                 method: HttpMethod::Post,
-                description: format!("create {name} of a {kind}"),
+                description: format!("create {name} of{}{kind}", article(&kind)),
                 action: Some("post"),
                 gvk: Some(&sub.kind),
                 parameters: with(named, parameters::write()),
@@ -766,6 +783,14 @@ mod tests {
             Some(GroupVersionKind::new("policy", "v1", "Eviction"))
         );
         assert_eq!(eviction.description, "create eviction of a Pod");
+        assert_eq!(
+            find(&routes, "createCoreV1NamespacedEndpoints").description,
+            "create Endpoints"
+        );
+        assert_eq!(
+            find(&routes, "deleteApiregistrationV1APIService").description,
+            "delete an APIService"
+        );
         let log = find(&routes, "readCoreV1NamespacedPodLog");
         assert_eq!(log.responses[0].payload, Some(Payload::Text));
         let scale = find(&routes, "replaceAppsV1NamespacedDeploymentScale");

@@ -35,6 +35,15 @@ impl Generation {
         VersionInfo::current().git_version
     }
 
+    /// Whether the v2 (or else the v3) documents are built.
+    pub fn built(&self, v2: bool) -> bool {
+        if v2 {
+            self.v2.get().is_some()
+        } else {
+            self.v3.get().is_some()
+        }
+    }
+
     /// The v2 document, built if it is not yet. Blocks while building.
     pub fn v2(&self) -> &V2 {
         self.v2

@@ -1,14 +1,12 @@
 //! The Swagger 2.0 document (`/openapi/v2`): every path and operation, and
 //! every definition, in the shape kube-apiserver publishes.
 
-use std::collections::BTreeMap;
-
-use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::definitions::{Definitions, reference};
+use super::json_writer::ObjectWriter;
 use super::parameters::Parameter;
-use super::path_items::path_items;
+use super::path_items::{PathItem, path_items};
 use super::routes::{Payload, Route, gvk_extension};
 
 fn parameter(p: &Parameter) -> Value {
@@ -79,60 +77,88 @@ fn operation(route: &Route, own: &[&Parameter]) -> Value {
     out
 }
 
-/// The paths object of `routes`.
-fn paths(routes: &[Route]) -> Map<String, Value> {
-    path_items(routes)
-        .into_iter()
-        .map(|(path, item)| {
-            let mut out = Map::new();
-            for (route, own) in &item.operations {
-                out.insert(route.method.key().into(), operation(route, own));
-            }
-            if !item.common.is_empty() {
-                out.insert(
-                    "parameters".into(),
-                    Value::Array(item.common.iter().map(parameter).collect()),
-                );
-            }
-            (path.to_owned(), Value::Object(out))
-        })
-        .collect()
+/// The path item of `item`.
+fn path_item(item: &PathItem<'_>) -> Value {
+    let mut out = Map::new();
+    for (route, own) in &item.operations {
+        out.insert(route.method.key().into(), operation(route, own));
+    }
+    if !item.common.is_empty() {
+        out.insert(
+            "parameters".into(),
+            Value::Array(item.common.iter().map(parameter).collect()),
+        );
+    }
+    Value::Object(out)
 }
 
-/// The whole document. It borrows the definitions rather than copying
-/// them into one tree: it is serialized (to JSON and to protobuf) once and
-/// dropped.
-#[derive(Serialize)]
+/// The whole document: written piece by piece (each path item, each
+/// definition) rather than held as one tree.
 pub struct Document<'a> {
-    pub definitions: &'a BTreeMap<String, Value>,
-    pub info: Value,
-    pub paths: Map<String, Value>,
-    pub security: Value,
-    #[serde(rename = "securityDefinitions")]
-    pub security_definitions: Value,
-    pub swagger: &'static str,
+    routes: &'a [Route],
+    pub definitions: &'a Definitions,
+    version: &'a str,
 }
 
 impl<'a> Document<'a> {
-    pub fn new(routes: &[Route], definitions: &'a Definitions, version: &str) -> Document<'a> {
+    pub fn new(
+        routes: &'a [Route],
+        definitions: &'a Definitions,
+        version: &'a str,
+    ) -> Document<'a> {
         Document {
-            definitions: definitions.all(),
-            info: json!({ "title": "Kubernetes", "version": version }),
-            paths: paths(routes),
-            security: json!([{ "BearerToken": [] }]),
-            security_definitions: json!({
-                "BearerToken": {
-                    "description": "Bearer Token authentication",
-                    "in": "header",
-                    "name": "authorization",
-                    "type": "apiKey",
-                },
-            }),
-            swagger: "2.0",
+            routes,
+            definitions,
+            version,
         }
     }
 
+    pub const SWAGGER: &'static str = "2.0";
+
+    pub fn info(&self) -> Value {
+        json!({ "title": "Kubernetes", "version": self.version })
+    }
+
+    /// Each path and its path item, made as they are asked for.
+    pub fn paths(&self) -> impl Iterator<Item = (&'a str, Value)> + use<'a> {
+        path_items(self.routes)
+            .into_iter()
+            .map(|(path, item)| (path, path_item(&item)))
+    }
+
+    pub fn security() -> Value {
+        json!([{ "BearerToken": [] }])
+    }
+
+    pub fn security_definitions() -> Value {
+        json!({
+            "BearerToken": {
+                "description": "Bearer Token authentication",
+                "in": "header",
+                "name": "authorization",
+                "type": "apiKey",
+            },
+        })
+    }
+
     pub fn to_json(&self) -> Vec<u8> {
-        serde_json::to_vec(self).unwrap_or_default()
+        let mut out = Vec::new();
+        let mut document = ObjectWriter::new(&mut out);
+        document.object("definitions", |definitions| {
+            for (name, definition) in self.definitions.all() {
+                definitions.raw(name, &definition.json);
+            }
+        });
+        document.value("info", &self.info());
+        document.object("paths", |paths| {
+            for (path, item) in self.paths() {
+                paths.value(path, &item);
+            }
+        });
+        document.value("security", &Self::security());
+        document.value("securityDefinitions", &Self::security_definitions());
+        document.value("swagger", Self::SWAGGER);
+        document.end();
+        out
     }
 }

@@ -11,10 +11,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::definitions::{Definitions, REF_PREFIX};
+use super::json_writer::ObjectWriter;
 use super::parameters::Parameter;
 use super::path_items::path_items;
 use super::routes::{Payload, Route, gvk_extension};
@@ -145,51 +145,24 @@ fn operation(route: &Route, own: &[&Parameter]) -> Value {
     out
 }
 
-#[derive(Serialize)]
-struct Components {
-    schemas: BTreeMap<String, Value>,
-    #[serde(rename = "securitySchemes")]
-    security_schemes: Value,
-}
-
-#[derive(Serialize)]
-struct Document {
-    components: Components,
-    info: Value,
-    openapi: &'static str,
-    paths: Map<String, Value>,
-    security: Value,
-}
-
-/// One document: `routes` (all under one key) and the schemas they reach.
+/// One document: `routes` (all under one key) and the schemas they reach,
+/// written a path item and a schema at a time.
 fn document(routes: &[&Route], definitions: &Definitions, version: &str) -> Vec<u8> {
-    let mut paths = Map::new();
-    for (path, item) in path_items(routes.iter().copied()) {
-        let mut out = Map::new();
-        for (route, own) in &item.operations {
-            out.insert(route.method.key().into(), operation(route, own));
-        }
-        if !item.common.is_empty() {
-            out.insert(
-                "parameters".into(),
-                Value::Array(item.common.iter().map(parameter).collect()),
-            );
-        }
-        paths.insert(path.to_owned(), Value::Object(out));
-    }
-    let schemas = definitions
-        .closure(named_definitions(routes))
-        .into_iter()
-        .filter_map(|name| {
-            let v2 = definitions.get(&name)?;
-            let v3 = v3_scalar_wrapper(&name, v2).unwrap_or_else(|| schema(v2));
-            Some((name, v3))
-        })
-        .collect();
-    let document = Document {
-        components: Components {
-            schemas,
-            security_schemes: json!({
+    let mut out = Vec::new();
+    let mut document = ObjectWriter::new(&mut out);
+    document.object("components", |components| {
+        components.object("schemas", |schemas| {
+            for name in definitions.closure(named_definitions(routes)) {
+                let Some(v2) = definitions.value(&name) else {
+                    continue;
+                };
+                let v3 = v3_scalar_wrapper(&name, &v2).unwrap_or_else(|| schema(&v2));
+                schemas.value(&name, &v3);
+            }
+        });
+        components.value(
+            "securitySchemes",
+            &json!({
                 "BearerToken": {
                     "description": "Bearer Token authentication",
                     "in": "header",
@@ -197,13 +170,31 @@ fn document(routes: &[&Route], definitions: &Definitions, version: &str) -> Vec<
                     "type": "apiKey",
                 },
             }),
-        },
-        info: json!({ "title": "Kubernetes", "version": version }),
-        openapi: "3.0.0",
-        paths,
-        security: json!([{ "BearerToken": [] }]),
-    };
-    serde_json::to_vec(&document).unwrap_or_default()
+        );
+    });
+    document.value(
+        "info",
+        &json!({ "title": "Kubernetes", "version": version }),
+    );
+    document.value("openapi", "3.0.0");
+    document.object("paths", |paths| {
+        for (path, item) in path_items(routes.iter().copied()) {
+            let mut out = Map::new();
+            for (route, own) in &item.operations {
+                out.insert(route.method.key().into(), operation(route, own));
+            }
+            if !item.common.is_empty() {
+                out.insert(
+                    "parameters".into(),
+                    Value::Array(item.common.iter().map(parameter).collect()),
+                );
+            }
+            paths.value(path, &out);
+        }
+    });
+    document.value("security", &json!([{ "BearerToken": [] }]));
+    document.end();
+    out
 }
 
 /// The definitions `routes` take or answer with.
