@@ -29,6 +29,7 @@ use super::merge_markers;
 use super::upstream_shapes;
 use crate::apiserver::registry::catalog::CatalogSnapshot;
 use crate::apiserver::registry::resource::{GroupVersionKind, ResourceDescriptor, Verb};
+use crate::apiserver::types;
 
 /// Where a definition reference points in Swagger 2.0.
 pub const REF_PREFIX: &str = "#/definitions/";
@@ -170,10 +171,13 @@ impl Definitions {
                 builder.kinds.insert(core, name.clone());
             }
             if SHARED_IN_EVERY_GROUP_VERSION.contains(&kind) {
-                for group in snapshot.groups() {
-                    for version in &group.versions {
-                        builder.tag((group.name.clone(), version.clone(), kind.into()), &name);
-                    }
+                // Upstream tags them with every group version its scheme
+                // knows, served or not; custom resources' groups are not
+                // among them, so adding one leaves the built-in documents
+                // (and their hashes) as they were.
+                for api_version in types::Schema::get().api_versions() {
+                    let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+                    builder.tag((group.into(), version.into(), kind.into()), &name);
                 }
             }
             sources.push((name, Source::Type(schema)));

@@ -82,9 +82,12 @@ impl ResourceStore {
                         .iter()
                         .map(|f| format!("unknown field {f:?}"))
                         .collect();
+                    // Upstream's decode error names the kind and version.
                     return Err(ApiError::bad_request(format!(
-                        "strict decoding error: {}",
-                        listed.join(", ")
+                        "{kind} in version {version:?} cannot be handled as a {kind}: strict decoding error: {}",
+                        listed.join(", "),
+                        kind = d.kind,
+                        version = d.version,
                     )));
                 }
             }
