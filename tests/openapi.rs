@@ -443,7 +443,7 @@ fn etag(reply: &Reply) -> String {
     reply.headers[header::ETAG].to_str().unwrap().to_owned()
 }
 
-fn header_of<'a>(reply: &'a Reply, name: header::HeaderName) -> &'a str {
+fn header_of(reply: &Reply, name: header::HeaderName) -> &str {
     reply
         .headers
         .get(name)
