@@ -681,6 +681,12 @@ async fn etags_not_modified_and_negotiation() {
     let changed = get(&api, "/openapi/v2", &[("if-none-match", "\"other\"")]).await;
     assert_eq!(changed.status, StatusCode::OK);
     assert_eq!(changed.body, first.body);
+    let head = api
+        .call_with(Method::HEAD, "/openapi/v2", &[], Bytes::new())
+        .await;
+    assert_eq!(head.status, StatusCode::OK);
+    assert!(head.body.is_empty());
+    assert_eq!(etag(&head), tag);
     let refused = get(&api, "/openapi/v2", &[("accept", "text/html")]).await;
     assert_eq!(refused.status, StatusCode::NOT_ACCEPTABLE);
 

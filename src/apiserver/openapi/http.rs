@@ -80,9 +80,16 @@ fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
         .any(|tag| tag == "*" || tag.trim_start_matches("W/").trim_matches('"') == etag)
 }
 
+/// How a request asked for a document: its headers, and whether it is a
+/// HEAD (which gets the headers only).
+struct Asked<'a> {
+    headers: &'a HeaderMap,
+    head: bool,
+}
+
 /// A document answer: 200 with the bytes, or 304 when the client has them.
 fn document(
-    request_headers: &HeaderMap,
+    asked: &Asked<'_>,
     content_type: &str,
     bytes: Bytes,
     etag: &str,
@@ -94,13 +101,13 @@ fn document(
     headers
         .entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-cache, private"));
-    let mut response = if not_modified(request_headers, etag) {
+    let mut response = if not_modified(asked.headers, etag) {
         let mut response = Response::new(empty());
         *response.status_mut() = StatusCode::NOT_MODIFIED;
         response
     } else {
         headers.insert(header::CONTENT_TYPE, header_value(content_type));
-        Response::new(full(bytes))
+        Response::new(if asked.head { empty() } else { full(bytes) })
     };
     response.headers_mut().extend(headers);
     response
@@ -119,13 +126,13 @@ fn vary_accept() -> HeaderMap {
 }
 
 /// `/openapi/v2`.
-fn serve_v2(generation: &Generation, headers: &HeaderMap) -> Response<ResponseBody> {
+fn serve_v2(generation: &Generation, asked: &Asked<'_>) -> Response<ResponseBody> {
     let offered = [
         ("json", Representation::Json),
         (PROTOBUF_DEPRECATED, Representation::Protobuf),
         (PROTOBUF, Representation::Protobuf),
     ];
-    let Some(representation) = negotiate(headers, &offered) else {
+    let Some(representation) = negotiate(asked.headers, &offered) else {
         let mut response = not_acceptable();
         response.headers_mut().extend(vary_accept());
         return response;
@@ -136,7 +143,7 @@ fn serve_v2(generation: &Generation, headers: &HeaderMap) -> Response<ResponseBo
         Representation::Protobuf => (format!("application/{PROTOBUF}"), v2.protobuf.clone()),
     };
     document(
-        headers,
+        asked,
         &content_type,
         bytes,
         &v2.json.etag,
@@ -146,10 +153,10 @@ fn serve_v2(generation: &Generation, headers: &HeaderMap) -> Response<ResponseBo
 }
 
 /// `/openapi/v3`.
-fn serve_v3_index(generation: &Generation, headers: &HeaderMap) -> Response<ResponseBody> {
+fn serve_v3_index(generation: &Generation, asked: &Asked<'_>) -> Response<ResponseBody> {
     let index = &generation.v3().index;
     document(
-        headers,
+        asked,
         JSON,
         index.bytes.clone(),
         &index.etag,
@@ -163,12 +170,12 @@ fn serve_v3_document(
     generation: &Generation,
     key: &str,
     hash: Option<&str>,
-    headers: &HeaderMap,
+    asked: &Asked<'_>,
 ) -> Response<ResponseBody> {
     let Some(built): Option<&Built> = generation.v3().documents.get(key) else {
         return ApiError::no_route().into_response();
     };
-    if negotiate(headers, &[("json", Representation::Json)]).is_none() {
+    if negotiate(asked.headers, &[("json", Representation::Json)]).is_none() {
         let mut response = not_acceptable();
         response.headers_mut().extend(vary_accept());
         return response;
@@ -202,7 +209,7 @@ fn serve_v3_document(
         extra.insert(header::EXPIRES, header_value(&http_date(expires)));
     }
     document(
-        headers,
+        asked,
         JSON,
         built.bytes.clone(),
         &built.etag,
@@ -259,14 +266,18 @@ pub async fn serve(
             );
         }
     }
+    let asked = Asked {
+        headers,
+        head: method == Method::HEAD,
+    };
     Some(match target {
-        Target::V2 => serve_v2(&generation, headers),
-        Target::V3Index => serve_v3_index(&generation, headers),
+        Target::V2 => serve_v2(&generation, &asked),
+        Target::V3Index => serve_v3_index(&generation, &asked),
         Target::V3(key) => serve_v3_document(
             &generation,
             &key,
             hash_parameter(uri.query()).as_deref(),
-            headers,
+            &asked,
         ),
     })
 }
