@@ -9,22 +9,15 @@ use super::{
     ANY, HttpMethod, OBJECTS, Operation, PATCHES, Payload, ResourceRoutes, Route, STREAMS, article,
     group_version_root, path_parameters, responses, with,
 };
+use crate::apiserver::registry::kinds;
 use crate::apiserver::registry::resource::{ResourceDescriptor, Verb};
 
-/// Resources whose `delete` answers with the deleted object (their
-/// registries return it) rather than a `Status`.
-const DELETE_RETURNS_OBJECT: &[(&str, &str)] = &[
-    ("", "persistentvolumeclaims"),
-    ("", "persistentvolumes"),
-    ("", "pods"),
-    ("", "podtemplates"),
-    ("", "resourcequotas"),
-    ("", "serviceaccounts"),
-    ("storage.k8s.io", "csidrivers"),
-    ("storage.k8s.io", "csinodes"),
-    ("storage.k8s.io", "storageclasses"),
-    ("storage.k8s.io", "volumeattachments"),
-];
+/// Whether `resource`'s DELETE answers with the deleted object rather than
+/// a `Status`: what its strategy does (upstream's `ReturnDeletedObject`),
+/// so the document and the server agree.
+fn delete_returns_object(resource: &ResourceDescriptor) -> bool {
+    kinds::strategy_for(&resource.group, &resource.version, &resource.kind).returns_deleted_object()
+}
 
 /// Every operation of `resource`.
 pub fn resource_routes(resource: &ResourceDescriptor, definitions: &Definitions) -> Vec<Route> {
@@ -162,9 +155,7 @@ pub fn resource_routes(resource: &ResourceDescriptor, definitions: &Definitions)
                 responses: responses(&[200, 201], &object),
             }),
             Verb::Delete => {
-                let returned = if DELETE_RETURNS_OBJECT
-                    .contains(&(resource.group.as_str(), resource.plural.as_str()))
-                {
+                let returned = if delete_returns_object(resource) {
                     &object
                 } else {
                     &status
