@@ -672,7 +672,7 @@ async fn tables_dry_run_and_field_validation() {
     assert_eq!(strict.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         strict.json()["message"],
-        "strict decoding error: unknown field \"spec\""
+        "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: strict decoding error: unknown field \"spec\""
     );
     let warned = api.call(Method::POST, CM, Some(unknown)).await;
     assert_eq!(warned.status, StatusCode::CREATED);

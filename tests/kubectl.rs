@@ -187,12 +187,11 @@ on_both_backends! {
     }
 
     async fn configmap_flow_kubectl_1_27_without_client_validation(cluster: Cluster) {
-        // kubectl 1.27 validates against /openapi/v2 (see the ignored test
-        // below); the rest of the flow is the same.
+        // The same flow with validation off; the test below (and
+        // tests/openapi.rs) cover 1.27's default validation.
         core_flow(&cluster, KUBECTL_1_27, &["--validate=false"]);
     }
 
-    #[ignore = "kubectl 1.27 validates create -f against /openapi/v2 (protobuf), which keelson does not serve yet"]
     async fn kubectl_1_27_create_with_default_validation(cluster: Cluster) {
         let file = cluster.file("x.yaml", &configmap("x", None, "v"));
         assert_eq!(

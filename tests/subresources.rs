@@ -1350,7 +1350,7 @@ async fn field_validation_covers_subresource_bodies() {
         .await;
     assert_eq!(
         expect(&strict, StatusCode::BAD_REQUEST)["message"],
-        "strict decoding error: unknown field \"spec.replica\""
+        "Scale in version \"v1\" cannot be handled as a Scale: strict decoding error: unknown field \"spec.replica\""
     );
     let warned = api
         .call(

@@ -43,6 +43,8 @@ pub struct Api {
     pub lifecycle: Lifecycle,
     /// Issues `serviceaccounts/token` and serves the issuer's discovery.
     pub service_accounts: Arc<ServiceAccountTokens>,
+    /// The OpenAPI documents of what `catalog` serves.
+    pub openapi: openapi::OpenApi,
 }
 
 impl Api {
@@ -77,6 +79,7 @@ impl Api {
             nonresource: NonResourceEndpoints::new(storage, lifecycle.clone()),
             lifecycle,
             service_accounts,
+            openapi: openapi::OpenApi::new(),
         })
     }
 
@@ -118,7 +121,15 @@ impl Api {
             Ok(response)
         } else if let Some(response) = discovery::serve(&self.catalog, &request) {
             Ok(response)
-        } else if let Some(response) = openapi::serve(&self.catalog, &request) {
+        } else if let Some(response) = openapi::serve(
+            &self.openapi,
+            &self.catalog,
+            request.method(),
+            request.uri(),
+            request.headers(),
+        )
+        .await
+        {
             Ok(response)
         } else {
             Err(ApiError::no_route())

@@ -254,7 +254,7 @@ where
     let normalized = Typed::<K, DefaultStrategy>::new(DefaultStrategy)
         .normalize(value)
         .map_err(ApiError::bad_request)?;
-    let warnings = validation.check(&normalized.unknown_fields)?;
+    let warnings = validation.check(&normalized.unknown_fields, K::KIND, K::VERSION)?;
     Ok((normalized.object, warnings))
 }
 

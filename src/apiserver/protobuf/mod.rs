@@ -12,7 +12,7 @@
 mod decode;
 mod encode;
 pub mod envelope;
-mod wire;
+pub(crate) mod wire;
 
 pub use envelope::{
     CONTENT_TYPE, WATCH_CONTENT_TYPE, decode, decode_watch_events, encode, encode_watch_event,

@@ -107,6 +107,11 @@ impl Schema {
         })
     }
 
+    /// Every `apiVersion` the table has messages for (`v1`, `apps/v1`, …).
+    pub fn api_versions(&self) -> impl Iterator<Item = &str> {
+        self.group_versions.keys().map(String::as_str)
+    }
+
     /// A message's fields by full name.
     pub fn message(&self, name: &str) -> Option<&[Field]> {
         self.messages.get(name).map(Vec::as_slice)

@@ -64,7 +64,7 @@ impl ResourceStore {
             .strategy
             .normalize(body)
             .map_err(ApiError::bad_request)?;
-        let warnings = validation.check(&normalized.unknown_fields)?;
+        let warnings = validation.check(&normalized.unknown_fields, &d.kind, &d.version)?;
         Ok((normalized.object, warnings))
     }
 

@@ -53,9 +53,15 @@ impl FieldValidation {
         }
     }
 
-    /// What to do about `unknown_fields` of a body: the warnings to send,
-    /// or under Strict the 400 upstream answers.
-    pub fn check(self, unknown_fields: &[String]) -> Result<Vec<String>, ApiError> {
+    /// What to do about `unknown_fields` of a body of `kind` in `version`:
+    /// the warnings to send, or under Strict the 400 upstream answers (its
+    /// decode error, which names the kind and version).
+    pub fn check(
+        self,
+        unknown_fields: &[String],
+        kind: &str,
+        version: &str,
+    ) -> Result<Vec<String>, ApiError> {
         let listed = unknown_fields
             .iter()
             .map(|f| format!("unknown field {f:?}"));
@@ -64,7 +70,7 @@ impl FieldValidation {
             FieldValidation::Warn => Ok(listed.collect()),
             FieldValidation::Strict if unknown_fields.is_empty() => Ok(Vec::new()),
             FieldValidation::Strict => Err(ApiError::bad_request(format!(
-                "strict decoding error: {}",
+                "{kind} in version {version:?} cannot be handled as a {kind}: strict decoding error: {}",
                 listed.collect::<Vec<_>>().join(", ")
             ))),
         }
