@@ -28,6 +28,7 @@ pub mod http;
 pub mod lifecycle;
 pub mod object;
 pub mod openapi;
+pub mod patch;
 pub mod protobuf;
 pub mod registry;
 pub mod request;
