@@ -32,6 +32,26 @@ pub fn value(v: &Value) -> String {
     }
 }
 
+/// Go's `%#v` of a decoded JSON value (`map[string]interface {}{"a":1}`).
+pub fn go_syntax(v: &Value) -> String {
+    match v {
+        Value::Null => "interface {}(nil)".into(),
+        Value::String(s) => serde_json::to_string(s).unwrap_or_default(),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(go_syntax).collect();
+            format!("[]interface {{}}{{{}}}", items.join(", "))
+        }
+        Value::Object(map) => {
+            let entries: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{}:{}", serde_json::to_string(k).unwrap_or_default(), go_syntax(v)))
+                .collect();
+            format!("map[string]interface {{}}{{{}}}", entries.join(", "))
+        }
+        other => value(other),
+    }
+}
+
 /// `reflect.TypeOf(v)` printed with `%s`.
 pub fn type_name(v: &Value) -> &'static str {
     match v {
@@ -83,5 +103,6 @@ mod tests {
         assert_eq!(type_name(&json!("s")), "string");
         assert_eq!(type_name(&json!([])), "[]interface {}");
         assert_eq!(type_name(&json!(2)), "int64");
+        assert_eq!(go_syntax(&json!({"a": [1, "x"]})), "map[string]interface {}{\"a\":[]interface {}{1, \"x\"}}");
     }
 }

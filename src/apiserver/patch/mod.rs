@@ -5,3 +5,5 @@
 pub mod go_format;
 pub mod schema;
 pub mod strategic;
+pub mod fieldpath;
+pub mod typed;

@@ -20,7 +20,7 @@ use crate::apiserver::types::{Field, Schema};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Type {
     /// A string, number or boolean (or a message JSON writes as one).
-    Scalar,
+    Scalar(Scalar),
     /// JSON the table does not describe: maps merge by key, lists are
     /// atomic (upstream's "deduced" type).
     Untyped,
@@ -33,15 +33,45 @@ pub enum Type {
 /// What a map value or list item is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Element {
-    Scalar,
+    Scalar(Scalar),
     Untyped,
     Struct(Struct),
+}
+
+/// What a scalar holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scalar {
+    String,
+    Numeric,
+    Boolean,
+    /// Any scalar (quantities, int-or-strings).
+    Untyped,
+}
+
+/// What Go writes for a field it always writes when the field is unset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Zero {
+    Null,
+    EmptyString,
+    Number,
+    False,
+}
+
+impl Zero {
+    pub fn value(self) -> serde_json::Value {
+        match self {
+            Zero::Null => serde_json::Value::Null,
+            Zero::EmptyString => serde_json::Value::String(String::new()),
+            Zero::Number => serde_json::Value::from(0),
+            Zero::False => serde_json::Value::Bool(false),
+        }
+    }
 }
 
 impl From<Element> for Type {
     fn from(element: Element) -> Type {
         match element {
-            Element::Scalar => Type::Scalar,
+            Element::Scalar(s) => Type::Scalar(s),
             Element::Untyped => Type::Untyped,
             Element::Struct(s) => Type::Struct(s),
         }
@@ -79,6 +109,9 @@ pub struct FieldShape {
     pub required: bool,
     /// A struct Go holds by value: JSON always has it.
     pub value_struct: bool,
+    /// What Go writes for the field when it is unset and not `omitempty`
+    /// (value structs aside).
+    pub zero: Option<Zero>,
     /// The default of this field when it keys a list map.
     pub key_default: Option<&'static str>,
 }
@@ -91,6 +124,14 @@ pub struct Message {
     /// JSON names in declaration order.
     order: Vec<&'static str>,
 }
+
+impl PartialEq for Message {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Message {}
 
 impl Message {
     pub fn field(&self, name: &str) -> Option<&FieldShape> {
@@ -156,7 +197,7 @@ impl Shapes {
             .collect();
         let element = |ty: &str| -> Element {
             if !ty.contains('.') {
-                return Element::Scalar;
+                return Element::Scalar(scalar_kind(ty));
             }
             if let Some(special) = special(ty) {
                 return special;
@@ -204,13 +245,37 @@ impl Message {
 
 fn scalar_field() -> FieldShape {
     FieldShape {
-        ty: Type::Scalar,
+        ty: Type::Scalar(Scalar::String),
         merge_key: None,
         patch_strategy: None,
         required: false,
         value_struct: false,
+        zero: None,
         key_default: None,
     }
+}
+
+/// The kind of a protobuf scalar type.
+fn scalar_kind(ty: &str) -> Scalar {
+    match ty {
+        "string" | "bytes" => Scalar::String,
+        "bool" => Scalar::Boolean,
+        _ => Scalar::Numeric,
+    }
+}
+
+/// What Go writes for an unset field without `omitempty`.
+fn zero_of(field: &Field, ty: Type) -> Option<Zero> {
+    if !field.required {
+        return None;
+    }
+    Some(match ty {
+        Type::Scalar(_) if field.ty.contains('.') => Zero::Null,
+        Type::Scalar(Scalar::String) => Zero::EmptyString,
+        Type::Scalar(Scalar::Numeric) => Zero::Number,
+        Type::Scalar(Scalar::Boolean) => Zero::False,
+        _ => Zero::Null,
+    })
 }
 
 /// Adds `fields` (of message `declared_in`) to `message`, flattening the
@@ -266,6 +331,7 @@ fn add_fields(
                 patch_strategy: field.patch_strategy.as_deref(),
                 required: field.required,
                 value_struct,
+                zero: zero_of(field, ty),
                 key_default,
             },
         );
@@ -301,7 +367,12 @@ fn list_kind(field: &'static Field) -> ListKind {
 /// The element of a message JSON does not write as its fields.
 fn special(name: &str) -> Option<Element> {
     if markers::SCALARS.contains(&name) {
-        Some(Element::Scalar)
+        let times = [".Time", ".MicroTime", ".Duration"];
+        Some(Element::Scalar(if times.iter().any(|t| name.ends_with(t)) {
+            Scalar::String
+        } else {
+            Scalar::Untyped
+        }))
     } else if markers::UNTYPED.contains(&name) || markers::is_string_list(name) {
         Some(Element::Untyped)
     } else {
@@ -348,7 +419,7 @@ mod tests {
             panic!("no Pod");
         };
         let pod = shapes.message(pod);
-        assert_eq!(pod.field("kind").unwrap().ty, Type::Scalar);
+        assert_eq!(pod.field("kind").unwrap().ty, Type::Scalar(Scalar::String));
         assert!(pod.field("spec").unwrap().value_struct);
         assert!(pod.field("metadata").unwrap().value_struct);
         let containers = field(shapes, "k8s.io.api.core.v1.PodSpec", "containers");
@@ -374,7 +445,7 @@ mod tests {
         let ephemeral = shapes.named("k8s.io.api.core.v1.EphemeralContainer").unwrap();
         assert!(ephemeral.field("resources").unwrap().value_struct);
         let env_source = shapes.named("k8s.io.api.core.v1.ConfigMapEnvSource").unwrap();
-        assert_eq!(env_source.field("name").unwrap().ty, Type::Scalar);
+        assert_eq!(env_source.field("name").unwrap().ty, Type::Scalar(Scalar::String));
     }
 
     #[test]
@@ -384,12 +455,15 @@ mod tests {
         assert_eq!(
             requests.ty,
             Type::Map {
-                value: Element::Scalar,
+                value: Element::Scalar(Scalar::Untyped),
                 atomic: false
             }
         );
         let created = field(shapes, OBJECT_META, "creationTimestamp");
-        assert_eq!(created.ty, Type::Scalar);
+        assert_eq!(created.ty, Type::Scalar(Scalar::String));
+        let port = field(shapes, "k8s.io.api.core.v1.ContainerPort", "containerPort");
+        assert_eq!(port.ty, Type::Scalar(Scalar::Numeric));
+        assert_eq!(port.zero, Some(Zero::Number));
         let data = field(shapes, "k8s.io.api.apps.v1.ControllerRevision", "data");
         assert_eq!(data.ty, Type::Untyped);
     }

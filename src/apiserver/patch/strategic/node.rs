@@ -23,7 +23,7 @@ impl Node {
             Type::Struct(s) => Node::Struct(s),
             Type::Map { .. } => Node::Map,
             Type::List { .. } => Node::List,
-            Type::Scalar | Type::Untyped => Node::Untyped,
+            Type::Scalar(_) | Type::Untyped => Node::Untyped,
         }
     }
 
