@@ -7,3 +7,4 @@ pub mod schema;
 pub mod strategic;
 pub mod fieldpath;
 pub mod typed;
+pub mod managed_fields;
