@@ -8,3 +8,4 @@ pub mod strategic;
 pub mod fieldpath;
 pub mod typed;
 pub mod managed_fields;
+pub mod apply;
