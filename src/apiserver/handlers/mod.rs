@@ -6,6 +6,7 @@ mod body;
 pub mod health;
 mod negotiate;
 pub mod nonresource;
+mod patch;
 pub mod resource;
 mod response;
 pub mod version;

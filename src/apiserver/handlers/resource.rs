@@ -1,14 +1,13 @@
 //! Resource requests: find the resource's store, check the verb and scope,
 //! admit, call the store, encode the answer.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use http::{Request, Response, StatusCode};
 use serde_json::Value;
 
 use super::negotiate::{self, Representation};
-use super::{body, response, watch};
+use super::{body, patch, response, watch};
 use crate::apiserver::admission::namespace_lifecycle;
 use crate::apiserver::http::{RequestBody, ResponseBody};
 use crate::apiserver::lifecycle::Lifecycle;
@@ -58,6 +57,7 @@ fn write_options(query: &Query) -> Result<WriteOptions, ApiError> {
         dry_run,
         field_validation: FieldValidation::parse(query.get("fieldValidation"))?,
         field_manager: query.get("fieldManager").map(Into::into),
+        managed_fields: Default::default(),
     })
 }
 
@@ -151,7 +151,9 @@ pub async fn serve(
             }
         }
         Verb::Create => {
-            let options = write_options(&query)?;
+            let mut options = write_options(&query)?;
+            let agent = patch::user_agent(&request);
+            patch::track_update("CreateOptions", &query, agent.as_deref(), &mut options)?;
             let object = read_object(request).await?;
             let name = object.pointer("/metadata/name").and_then(Value::as_str);
             namespace_lifecycle::admit(registry, info, name).await?;
@@ -167,7 +169,9 @@ pub async fn serve(
         }
         Verb::Update => {
             let name = name.ok_or_else(ApiError::no_route)?;
-            let options = write_options(&query)?;
+            let mut options = write_options(&query)?;
+            let agent = patch::user_agent(&request);
+            patch::track_update("UpdateOptions", &query, agent.as_deref(), &mut options)?;
             let object = read_object(request).await?;
             let written = store
                 .update(namespace, name, object, part, &options)
@@ -184,25 +188,18 @@ pub async fn serve(
         Verb::Patch => {
             let name = name.ok_or_else(ApiError::no_route)?;
             let options = write_options(&query)?;
-            let content_type = body::content_type(request.headers());
-            let patch = body::read(request.into_body()).await?;
-            let object = patch_object(
-                &store,
-                namespace,
-                name,
-                part,
-                &options,
-                &content_type,
-                &patch,
+            let written = patch::patch(
+                registry, info, &store, namespace, name, part, &query, options, request,
             )
             .await?;
-            Ok(response::object(
-                StatusCode::OK,
-                &object,
-                &descriptor,
-                representation,
-                include,
-            ))
+            let code = if written.created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            let reply =
+                response::object(code, &written.object, &descriptor, representation, include);
+            Ok(response::with_warnings(reply, &written.warnings))
         }
         Verb::Delete => {
             let name = name.ok_or_else(ApiError::no_route)?;
@@ -270,53 +267,4 @@ async fn read_object(request: Request<RequestBody>) -> Result<Value, ApiError> {
     let content_type = body::content_type(request.headers());
     let bytes = body::read(request.into_body()).await?;
     body::parse_object(&bytes, &content_type)
-}
-
-/// PATCH: JSON patch (RFC 6902) and JSON merge patch (RFC 7386). A
-/// strategic merge patch is applied as a merge patch, which is exact for
-/// everything but lists with merge keys.
-pub(super) async fn patch_object(
-    store: &Arc<ResourceStore>,
-    namespace: Option<&str>,
-    name: &str,
-    part: Part,
-    options: &WriteOptions,
-    content_type: &str,
-    patch: &[u8],
-) -> Result<Value, ApiError> {
-    enum Kind {
-        Json(json_patch::Patch),
-        Merge(Value),
-    }
-    let kind = match content_type {
-        "application/json-patch+json" => Kind::Json(
-            serde_json::from_slice(patch)
-                .map_err(|e| ApiError::bad_request(format!("invalid JSON patch: {e}")))?,
-        ),
-        "application/merge-patch+json" | "application/strategic-merge-patch+json" => Kind::Merge(
-            serde_json::from_slice(patch)
-                .map_err(|e| ApiError::bad_request(format!("invalid merge patch: {e}")))?,
-        ),
-        other => return Err(ApiError::unsupported_media_type(other)),
-    };
-    store
-        .guaranteed_update(namespace, name, part, options, |current| {
-            let mut patched = current.clone();
-            match &kind {
-                Kind::Json(patch) => json_patch::patch(&mut patched, patch).map_err(|e| {
-                    ApiError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "Invalid",
-                        format!(
-                            "the server rejected our request due to an error in our request: {e}"
-                        ),
-                    )
-                })?,
-                Kind::Merge(patch) => json_patch::merge(&mut patched, patch),
-            }
-            // A resourceVersion in the patch is a precondition: the store
-            // refuses the write if it is not the current one.
-            Ok(patched)
-        })
-        .await
 }

@@ -44,7 +44,13 @@ pub fn go_syntax(v: &Value) -> String {
         Value::Object(map) => {
             let entries: Vec<String> = map
                 .iter()
-                .map(|(k, v)| format!("{}:{}", serde_json::to_string(k).unwrap_or_default(), go_syntax(v)))
+                .map(|(k, v)| {
+                    format!(
+                        "{}:{}",
+                        serde_json::to_string(k).unwrap_or_default(),
+                        go_syntax(v)
+                    )
+                })
                 .collect();
             format!("map[string]interface {{}}{{{}}}", entries.join(", "))
         }
@@ -94,7 +100,10 @@ mod tests {
 
     #[test]
     fn prints_like_go() {
-        assert_eq!(value(&json!({"image": "x", "a": [1, "b"]})), "map[a:[1 b] image:x]");
+        assert_eq!(
+            value(&json!({"image": "x", "a": [1, "b"]})),
+            "map[a:[1 b] image:x]"
+        );
         assert_eq!(value(&json!(null)), "<nil>");
         assert_eq!(value(&json!(1.5)), "1.5");
         assert_eq!(value(&json!(1000000.0)), "1e+06");
@@ -103,6 +112,9 @@ mod tests {
         assert_eq!(type_name(&json!("s")), "string");
         assert_eq!(type_name(&json!([])), "[]interface {}");
         assert_eq!(type_name(&json!(2)), "int64");
-        assert_eq!(go_syntax(&json!({"a": [1, "x"]})), "map[string]interface {}{\"a\":[]interface {}{1, \"x\"}}");
+        assert_eq!(
+            go_syntax(&json!({"a": [1, "x"]})),
+            "map[string]interface {}{\"a\":[]interface {}{1, \"x\"}}"
+        );
     }
 }

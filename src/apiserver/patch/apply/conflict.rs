@@ -62,7 +62,11 @@ impl Conflicts {
                     lines.push(format!("conflicts with {id}:"));
                     lines.extend(set.paths().iter().map(|p| format!("- {}", display(p))));
                 }
-                format!("Apply failed with {} conflicts: {}", many.len(), lines.join("\n"))
+                format!(
+                    "Apply failed with {} conflicts: {}",
+                    many.len(),
+                    lines.join("\n")
+                )
             }
         };
         let causes = paths
@@ -97,7 +101,12 @@ mod tests {
 
     #[test]
     fn messages_match_upstream() {
-        let csa = ManagerId::new("kubectl-client-side-apply", Operation::Update, "apps/v1", "");
+        let csa = ManagerId::new(
+            "kubectl-client-side-apply",
+            Operation::Update,
+            "apps/v1",
+            "",
+        );
         let one = Conflicts::new(vec![(csa.clone(), set(&[&["spec", "replicas"]]))]).into_error();
         assert_eq!(one.code, StatusCode::CONFLICT);
         assert_eq!(
@@ -105,7 +114,10 @@ mod tests {
             "Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" using apps/v1: .spec.replicas"
         );
         let status = one.to_status();
-        assert_eq!(status["details"]["causes"][0]["reason"], "FieldManagerConflict");
+        assert_eq!(
+            status["details"]["causes"][0]["reason"],
+            "FieldManagerConflict"
+        );
         assert_eq!(status["details"]["causes"][0]["field"], ".spec.replicas");
         assert_eq!(
             status["details"]["causes"][0]["message"],

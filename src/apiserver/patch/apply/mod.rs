@@ -69,7 +69,13 @@ pub fn apply(live: &Value, config: &Value, request: &Apply) -> Result<Value, Api
     let mut managers = Managers::decode(live.metadata().and_then(|m| m.get("managedFields")))
         .map_err(|e| plain_error(format!("failed to decode managed fields: {e}")))?;
     if managers.is_empty() {
-        record_update(&mut managers, &json!({}), live, "before-first-apply", &request.write);
+        record_update(
+            &mut managers,
+            &json!({}),
+            live,
+            "before-first-apply",
+            &request.write,
+        );
     }
     let errors = validate(config, request.write.ty);
     if !errors.is_empty() {
@@ -119,7 +125,12 @@ fn merge_owned(
 ) -> Result<(Value, Managers), Conflicts> {
     let write = &request.write;
     let ty = write.ty;
-    let id = ManagerId::new(request.manager, Operation::Apply, write.api_version, write.subresource);
+    let id = ManagerId::new(
+        request.manager,
+        Operation::Apply,
+        write.api_version,
+        write.subresource,
+    );
     let applied = write.scope.filter(&field_set(config, ty));
     let previous = managers.entries.insert(
         id.clone(),
@@ -139,7 +150,8 @@ fn merge_owned(
             .entries
             .values()
             .fold(Set::new(), |all, o| all.union(&o.set));
-        let dropped = with_named_fields(&previous.set, ty).difference(&with_named_fields(&owned, ty));
+        let dropped =
+            with_named_fields(&previous.set, ty).difference(&with_named_fields(&owned, ty));
         merged = remove(&merged, &dropped, ty);
     }
     let changes =

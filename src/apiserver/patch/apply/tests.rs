@@ -61,13 +61,21 @@ fn updated(object: &Value, new: Value, manager: &str) -> Value {
 #[test]
 fn an_apply_owns_what_it_sets_and_a_repeat_changes_nothing() {
     let config = configmap(json!({"a": "1", "b": "2"}));
-    let created = apply(&json!({}), &config, &cm_apply("mgr", "2024-01-01T00:00:00Z")).unwrap();
+    let created = apply(
+        &json!({}),
+        &config,
+        &cm_apply("mgr", "2024-01-01T00:00:00Z"),
+    )
+    .unwrap();
     assert_eq!(created["data"], json!({"a": "1", "b": "2"}));
     assert_eq!(
         fields_of(&created, "mgr", "Apply").unwrap(),
         json!({"f:data": {"f:a": {}, "f:b": {}}})
     );
-    assert_eq!(created["metadata"]["managedFields"][0]["time"], "2024-01-01T00:00:00Z");
+    assert_eq!(
+        created["metadata"]["managedFields"][0]["time"],
+        "2024-01-01T00:00:00Z"
+    );
     let again = apply(&created, &config, &cm_apply("mgr", "2024-01-01T00:00:09Z")).unwrap();
     assert_eq!(again, created, "an unchanged apply keeps even the time");
 }
@@ -94,8 +102,14 @@ fn fields_dropped_from_the_configuration_are_removed_unless_shared() {
     )
     .unwrap();
     assert_eq!(second["data"], json!({"a": "1", "c": "3"}));
-    assert_eq!(fields_of(&second, "mgr", "Apply").unwrap(), json!({"f:data": {"f:a": {}}}));
-    assert_eq!(fields_of(&second, "other", "Apply").unwrap(), json!({"f:data": {"f:c": {}}}));
+    assert_eq!(
+        fields_of(&second, "mgr", "Apply").unwrap(),
+        json!({"f:data": {"f:a": {}}})
+    );
+    assert_eq!(
+        fields_of(&second, "other", "Apply").unwrap(),
+        json!({"f:data": {"f:c": {}}})
+    );
 }
 
 #[test]
@@ -107,7 +121,10 @@ fn changing_anothers_field_conflicts_until_forced() {
     )
     .unwrap();
     let edited = updated(&created, configmap(json!({"a": "1", "b": "x"})), "editor");
-    assert_eq!(fields_of(&edited, "editor", "Update").unwrap(), json!({"f:data": {"f:b": {}}}));
+    assert_eq!(
+        fields_of(&edited, "editor", "Update").unwrap(),
+        json!({"f:data": {"f:b": {}}})
+    );
     let config = configmap(json!({"a": "1", "b": "mine"}));
     let error = apply(&edited, &config, &cm_apply("mgr", "2024-01-01T00:00:09Z")).unwrap_err();
     assert_eq!(error.code, 409);
@@ -125,8 +142,16 @@ fn changing_anothers_field_conflicts_until_forced() {
         json!({"f:data": {"f:a": {}, "f:b": {}}})
     );
     // Applying the value the other manager set shares the field instead.
-    let shared = apply(&edited, &configmap(json!({"a": "1", "b": "x"})), &cm_apply("mgr", "t")).unwrap();
-    assert_eq!(fields_of(&shared, "editor", "Update").unwrap(), json!({"f:data": {"f:b": {}}}));
+    let shared = apply(
+        &edited,
+        &configmap(json!({"a": "1", "b": "x"})),
+        &cm_apply("mgr", "t"),
+    )
+    .unwrap();
+    assert_eq!(
+        fields_of(&shared, "editor", "Update").unwrap(),
+        json!({"f:data": {"f:b": {}}})
+    );
 }
 
 #[test]
@@ -143,14 +168,23 @@ fn list_items_are_owned_and_removed_by_key() {
         &req,
     )
     .unwrap();
-    let second = apply(&first, &deployment(json!([{"name": "X", "value": "1"}])), &req).unwrap();
+    let second = apply(
+        &first,
+        &deployment(json!([{"name": "X", "value": "1"}])),
+        &req,
+    )
+    .unwrap();
     assert_eq!(
         second["spec"]["template"]["spec"]["containers"][0]["env"],
         json!([{"name": "X", "value": "1"}])
     );
     let fields = fields_of(&second, "mgr", "Apply").unwrap();
-    let env = &fields["f:spec"]["f:template"]["f:spec"]["f:containers"]["k:{\"name\":\"app\"}"]["f:env"];
-    assert_eq!(env, &json!({"k:{\"name\":\"X\"}": {".": {}, "f:name": {}, "f:value": {}}}));
+    let env =
+        &fields["f:spec"]["f:template"]["f:spec"]["f:containers"]["k:{\"name\":\"app\"}"]["f:env"];
+    assert_eq!(
+        env,
+        &json!({"k:{\"name\":\"X\"}": {".": {}, "f:name": {}, "f:value": {}}})
+    );
 }
 
 #[test]
@@ -166,7 +200,12 @@ fn an_untracked_object_is_first_credited_to_before_first_apply() {
 #[test]
 fn kubectl_takes_over_from_its_client_side_apply() {
     let last = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "1"}});
-    let mut live = apply(&json!({}), &configmap(json!({"a": "1"})), &cm_apply("x", "t")).unwrap();
+    let mut live = apply(
+        &json!({}),
+        &configmap(json!({"a": "1"})),
+        &cm_apply("x", "t"),
+    )
+    .unwrap();
     // Recast as the client-side apply's update with its annotation.
     live["metadata"]["annotations"] = json!({last_applied::ANNOTATION: last.to_string()});
     live["metadata"]["managedFields"][0]["operation"] = json!("Update");
@@ -189,7 +228,10 @@ fn bad_configurations_get_upstream_errors() {
     let live = json!({});
     let wrong_kind = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "c"}});
     let error = apply(&live, &wrong_kind, &cm_apply("m", "t")).unwrap_err();
-    assert_eq!((error.code.as_u16(), error.message.as_str()), (400, "invalid object type: /v1, Kind=Secret"));
+    assert_eq!(
+        (error.code.as_u16(), error.message.as_str()),
+        (400, "invalid object type: /v1, Kind=Secret")
+    );
     let mut with_fields = configmap(json!({}));
     with_fields["metadata"]["managedFields"] = json!([]);
     let error = apply(&live, &with_fields, &cm_apply("m", "t")).unwrap_err();
@@ -216,7 +258,9 @@ fn status_applies_own_only_status() {
     let entry = &applied["metadata"]["managedFields"][0];
     assert_eq!(entry["subresource"], "status");
     assert_eq!(
-        fields_v1::decode(&entry["fieldsV1"]).map(|s| fields_v1::encode(&s)).unwrap(),
+        fields_v1::decode(&entry["fieldsV1"])
+            .map(|s| fields_v1::encode(&s))
+            .unwrap(),
         json!({"f:status": {"f:replicas": {}}})
     );
 }

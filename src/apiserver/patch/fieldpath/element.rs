@@ -132,7 +132,10 @@ pub fn compare_values(a: &Value, b: &Value) -> Ordering {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => {
             if is_float(x) || is_float(y) {
-                let (x, y) = (x.as_f64().unwrap_or_default(), y.as_f64().unwrap_or_default());
+                let (x, y) = (
+                    x.as_f64().unwrap_or_default(),
+                    y.as_f64().unwrap_or_default(),
+                );
                 x.partial_cmp(&y).unwrap_or(Ordering::Equal)
             } else {
                 match (x.as_i64(), y.as_i64()) {
@@ -175,8 +178,7 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
         }
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len()
-                && x
-                    .iter()
+                && x.iter()
                     .all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w)))
         }
         _ => a == b,
@@ -191,7 +193,7 @@ mod tests {
     #[test]
     fn elements_order_and_print_as_upstream() {
         let key = |v: Value| PathElement::Key(vec![("name".into(), v)]);
-        let mut elements = vec![
+        let mut elements = [
             PathElement::Index(0),
             PathElement::Value(json!("a")),
             key(json!("b")),
@@ -201,13 +203,27 @@ mod tests {
         ];
         elements.sort();
         let printed: Vec<String> = elements.iter().map(ToString::to_string).collect();
-        assert_eq!(printed, [".a", ".z", "[name=\"a\"]", "[name=\"b\"]", "[=\"a\"]", "[0]"]);
+        assert_eq!(
+            printed,
+            [
+                ".a",
+                ".z",
+                "[name=\"a\"]",
+                "[name=\"b\"]",
+                "[=\"a\"]",
+                "[0]"
+            ]
+        );
         let ports = PathElement::Key(vec![
             ("containerPort".into(), json!(80)),
             ("protocol".into(), json!("TCP")),
         ]);
         assert_eq!(
-            display(&[PathElement::field("spec"), PathElement::field("ports"), ports]),
+            display(&[
+                PathElement::field("spec"),
+                PathElement::field("ports"),
+                ports
+            ]),
             ".spec.ports[containerPort=80,protocol=\"TCP\"]"
         );
         assert_eq!(compare_values(&json!(80), &json!(443)), Ordering::Less);

@@ -30,11 +30,7 @@ impl Set {
             [last] => {
                 self.members.insert(last.clone());
             }
-            [first, rest @ ..] => self
-                .children
-                .entry(first.clone())
-                .or_default()
-                .insert(rest),
+            [first, rest @ ..] => self.children.entry(first.clone()).or_default().insert(rest),
         }
     }
 
@@ -125,9 +121,7 @@ impl Set {
                 continue;
             }
             match other.children.get(element) {
-                Some(theirs) => {
-                    out.insert_child(element.clone(), set.recursive_difference(theirs))
-                }
+                Some(theirs) => out.insert_child(element.clone(), set.recursive_difference(theirs)),
                 None => out.insert_child(element.clone(), set.clone()),
             }
         }
@@ -193,7 +187,10 @@ mod tests {
         assert_eq!(a.intersection(&b), set(&[&["spec", "replicas"]]));
         assert_eq!(a.difference(&b), set(&[&["spec", "template"], &["data"]]));
         // A member removes its subtree only recursively.
-        assert_eq!(a.recursive_difference(&set(&[&["spec"]])), set(&[&["data"]]));
+        assert_eq!(
+            a.recursive_difference(&set(&[&["spec"]])),
+            set(&[&["data"]])
+        );
         assert_eq!(a.difference(&set(&[&["spec"]])), a);
         let union = a.union(&b);
         assert!(union.has(&path(&["spec"])) && union.has(&path(&["status", "x"])));
@@ -208,7 +205,13 @@ mod tests {
             .collect();
         assert_eq!(
             printed,
-            [".data", ".spec", ".spec.replicas", ".spec.template", ".status.x"]
+            [
+                ".data",
+                ".spec",
+                ".spec.replicas",
+                ".spec.template",
+                ".status.x"
+            ]
         );
         assert!(a.difference(&a).is_empty());
     }

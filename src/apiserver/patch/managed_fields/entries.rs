@@ -105,8 +105,14 @@ impl Managers {
                 if !id.manager.is_empty() {
                     entry.insert("manager".into(), Value::String(id.manager.clone()));
                 }
-                entry.insert("operation".into(), Value::String(id.operation.as_str().into()));
-                entry.insert("apiVersion".into(), Value::String(owned.api_version.clone()));
+                entry.insert(
+                    "operation".into(),
+                    Value::String(id.operation.as_str().into()),
+                );
+                entry.insert(
+                    "apiVersion".into(),
+                    Value::String(owned.api_version.clone()),
+                );
                 if let Some(time) = &owned.time {
                     entry.insert("time".into(), Value::String(time.clone()));
                 }
@@ -174,8 +180,12 @@ mod tests {
             .collect();
         assert_eq!(names, ["z", "a", "b"]);
         assert_eq!(Managers::decode(Some(&encoded)).unwrap(), managers);
-        assert!(Managers::decode(Some(&json!([{"operation": "Patch", "apiVersion": "v1"}]))).is_err());
-        assert!(Managers::decode(Some(&json!([{"operation": "Apply", "apiVersion": "v1"}]))).is_err());
+        assert!(
+            Managers::decode(Some(&json!([{"operation": "Patch", "apiVersion": "v1"}]))).is_err()
+        );
+        assert!(
+            Managers::decode(Some(&json!([{"operation": "Apply", "apiVersion": "v1"}]))).is_err()
+        );
         assert!(is_reset(Some(&json!([]))));
         assert!(is_reset(Some(&json!([{}]))));
         assert!(!is_reset(None));

@@ -39,7 +39,11 @@ pub fn manager_name(field_manager: Option<&str>, user_agent: Option<&str>) -> St
     if let Some(manager) = field_manager.filter(|m| !m.is_empty()) {
         return manager.to_owned();
     }
-    let product = user_agent.unwrap_or_default().split('/').next().unwrap_or_default();
+    let product = user_agent
+        .unwrap_or_default()
+        .split('/')
+        .next()
+        .unwrap_or_default();
     let mut name = String::new();
     for c in product.chars().filter(|c| printable(*c)) {
         if name.len() + c.len_utf8() > MAX_LENGTH {
@@ -116,7 +120,13 @@ impl ManagerId {
         // Go writes the struct's fields in declaration order.
         let parts: Vec<String> = fields
             .iter()
-            .map(|(k, v)| format!("{}:{}", Value::String((*k).into()), Value::String((*v).into())))
+            .map(|(k, v)| {
+                format!(
+                    "{}:{}",
+                    Value::String((*k).into()),
+                    Value::String((*v).into())
+                )
+            })
             .collect();
         format!("{{{}}}", parts.join(","))
     }
@@ -128,7 +138,11 @@ impl fmt::Display for ManagerId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", Value::String(self.manager.clone()))?;
         if !self.subresource.is_empty() {
-            write!(f, " with subresource {}", Value::String(self.subresource.clone()))?;
+            write!(
+                f,
+                " with subresource {}",
+                Value::String(self.subresource.clone())
+            )?;
         }
         if self.operation == Operation::Update {
             write!(f, " using {}", self.api_version)?;
@@ -158,8 +172,16 @@ mod tests {
 
     #[test]
     fn identities_print_as_upstream() {
-        let update = ManagerId::new("kubectl-client-side-apply", Operation::Update, "apps/v1", "");
-        assert_eq!(update.to_string(), "\"kubectl-client-side-apply\" using apps/v1");
+        let update = ManagerId::new(
+            "kubectl-client-side-apply",
+            Operation::Update,
+            "apps/v1",
+            "",
+        );
+        assert_eq!(
+            update.to_string(),
+            "\"kubectl-client-side-apply\" using apps/v1"
+        );
         assert_eq!(
             update.identifier(),
             "{\"manager\":\"kubectl-client-side-apply\",\"operation\":\"Update\",\"apiVersion\":\"apps/v1\"}"

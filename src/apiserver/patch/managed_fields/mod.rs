@@ -60,11 +60,16 @@ pub fn track_create(object: &mut Value, manager: &str, write: &Write) {
 }
 
 /// The entries of `updated`, the result of `manager`'s update of `old`
-/// (`requested` is what the client sent). The client's entries count if it
+/// (`sent`: the entries the client's object had). The client's entries count if it
 /// sent readable ones (an empty list clears them), except on a
 /// subresource; an object nobody tracked stays untracked.
-pub fn track_update(requested: &Value, old: &Value, updated: &mut Value, manager: &str, write: &Write) {
-    let sent = requested.metadata().and_then(|m| m.get("managedFields"));
+pub fn track_update(
+    sent: Option<&Value>,
+    old: &Value,
+    updated: &mut Value,
+    manager: &str,
+    write: &Write,
+) {
     let mut managers = if !write.subresource.is_empty() {
         read(old)
     } else if is_reset(sent) {

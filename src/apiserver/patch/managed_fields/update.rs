@@ -86,8 +86,19 @@ pub fn strip_server_fields(set: &Set) -> Set {
 }
 
 /// Credits `manager`'s update from `live` to `new`.
-pub fn record_update(managers: &mut Managers, live: &Value, new: &Value, manager: &str, write: &Write) {
-    let id = ManagerId::new(manager, Operation::Update, write.api_version, write.subresource);
+pub fn record_update(
+    managers: &mut Managers,
+    live: &Value,
+    new: &Value,
+    manager: &str,
+    write: &Write,
+) {
+    let id = ManagerId::new(
+        manager,
+        Operation::Update,
+        write.api_version,
+        write.subresource,
+    );
     let changes = compare(&filled(live, write.ty), &filled(new, write.ty), write.ty)
         .filtered(|s| write.scope.filter(s));
     let changed = changes.changed();
@@ -187,7 +198,13 @@ mod tests {
         let ty = Shapes::get().root("v1", "ConfigMap").unwrap();
         let mut managers = Managers::default();
         let created = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "uid": "u", "labels": {"a": "1"}}, "data": {"x": "1", "y": "2"}});
-        record_update(&mut managers, &zero_object(ty), &created, "creator", &write(ty, "2024-01-01T00:00:00Z"));
+        record_update(
+            &mut managers,
+            &zero_object(ty),
+            &created,
+            "creator",
+            &write(ty, "2024-01-01T00:00:00Z"),
+        );
         assert_eq!(
             owned(&managers, "creator"),
             json!({"f:metadata": {"f:labels": {".": {}, "f:a": {}}}, "f:data": {".": {}, "f:x": {}, "f:y": {}}})
@@ -196,7 +213,13 @@ mod tests {
         changed["data"]["x"] = json!("changed");
         changed["data"].as_object_mut().unwrap().remove("y");
         changed["metadata"]["labels"]["b"] = json!("2");
-        record_update(&mut managers, &created, &changed, "editor", &write(ty, "2024-01-01T00:00:01Z"));
+        record_update(
+            &mut managers,
+            &created,
+            &changed,
+            "editor",
+            &write(ty, "2024-01-01T00:00:01Z"),
+        );
         assert_eq!(
             owned(&managers, "creator"),
             json!({"f:metadata": {"f:labels": {".": {}, "f:a": {}}}, "f:data": {}})
@@ -207,7 +230,13 @@ mod tests {
         );
         // An update that changes nothing leaves everything as it was.
         let before = managers.clone();
-        record_update(&mut managers, &changed, &changed, "idle", &write(ty, "2024-01-01T00:00:02Z"));
+        record_update(
+            &mut managers,
+            &changed,
+            &changed,
+            "idle",
+            &write(ty, "2024-01-01T00:00:02Z"),
+        );
         assert_eq!(managers, before);
     }
 
@@ -224,7 +253,10 @@ mod tests {
         status.scope = Scope::OnlyStatus;
         status.subresource = "status";
         record_update(&mut managers, &old, &new, "kubelet", &status);
-        assert_eq!(owned(&managers, "main"), json!({"f:spec": {"f:replicas": {}}}));
+        assert_eq!(
+            owned(&managers, "main"),
+            json!({"f:spec": {"f:replicas": {}}})
+        );
         let id = ManagerId::new("kubelet", Operation::Update, "v1", "status");
         assert_eq!(
             fields_v1::encode(&managers.entries[&id].set),
@@ -241,7 +273,13 @@ mod tests {
             let mut next = object.clone();
             next["data"][format!("k{i}")] = json!("v");
             let now = format!("2024-01-01T00:00:{i:02}Z");
-            record_update(&mut managers, &object, &next, &format!("m{i:02}"), &write(ty, &now));
+            record_update(
+                &mut managers,
+                &object,
+                &next,
+                &format!("m{i:02}"),
+                &write(ty, &now),
+            );
             object = next;
         }
         assert_eq!(managers.entries.len(), 10);

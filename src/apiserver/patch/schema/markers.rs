@@ -78,14 +78,21 @@ pub const ATOMIC_STRUCTS: &[&str] = &[
 
 /// Fields marked `+structType=granular` whose type is atomic elsewhere
 /// (`message`, JSON field name).
-pub const GRANULAR_FIELDS: &[(&str, &str)] = &[("k8s.io.api.core.v1.PersistentVolumeSpec", "claimRef")];
+pub const GRANULAR_FIELDS: &[(&str, &str)] =
+    &[("k8s.io.api.core.v1.PersistentVolumeSpec", "claimRef")];
 
 /// Struct fields Go holds by value (not a pointer), beyond every
 /// `metadata` and the `spec` and `status` of every object: JSON always
 /// has them, empty or not (`message`, JSON field name).
 pub const VALUE_STRUCTS: &[(&str, &str)] = &[
-    ("k8s.io.api.admissionregistration.v1.MutatingWebhook", "clientConfig"),
-    ("k8s.io.api.admissionregistration.v1.ValidatingWebhook", "clientConfig"),
+    (
+        "k8s.io.api.admissionregistration.v1.MutatingWebhook",
+        "clientConfig",
+    ),
+    (
+        "k8s.io.api.admissionregistration.v1.ValidatingWebhook",
+        "clientConfig",
+    ),
     ("k8s.io.api.apps.v1.DaemonSetSpec", "template"),
     ("k8s.io.api.apps.v1.DaemonSetSpec", "updateStrategy"),
     ("k8s.io.api.apps.v1.DeploymentSpec", "strategy"),
@@ -93,21 +100,42 @@ pub const VALUE_STRUCTS: &[(&str, &str)] = &[
     ("k8s.io.api.apps.v1.ReplicaSetSpec", "template"),
     ("k8s.io.api.apps.v1.StatefulSetSpec", "template"),
     ("k8s.io.api.apps.v1.StatefulSetSpec", "updateStrategy"),
-    ("k8s.io.api.authentication.v1.SelfSubjectReviewStatus", "userInfo"),
+    (
+        "k8s.io.api.authentication.v1.SelfSubjectReviewStatus",
+        "userInfo",
+    ),
     ("k8s.io.api.authentication.v1.TokenReviewStatus", "user"),
-    ("k8s.io.api.autoscaling.v1.HorizontalPodAutoscalerSpec", "scaleTargetRef"),
-    ("k8s.io.api.autoscaling.v2.ContainerResourceMetricSource", "target"),
-    ("k8s.io.api.autoscaling.v2.ContainerResourceMetricStatus", "current"),
+    (
+        "k8s.io.api.autoscaling.v1.HorizontalPodAutoscalerSpec",
+        "scaleTargetRef",
+    ),
+    (
+        "k8s.io.api.autoscaling.v2.ContainerResourceMetricSource",
+        "target",
+    ),
+    (
+        "k8s.io.api.autoscaling.v2.ContainerResourceMetricStatus",
+        "current",
+    ),
     ("k8s.io.api.autoscaling.v2.ExternalMetricSource", "metric"),
     ("k8s.io.api.autoscaling.v2.ExternalMetricSource", "target"),
     ("k8s.io.api.autoscaling.v2.ExternalMetricStatus", "current"),
     ("k8s.io.api.autoscaling.v2.ExternalMetricStatus", "metric"),
-    ("k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerSpec", "scaleTargetRef"),
-    ("k8s.io.api.autoscaling.v2.ObjectMetricSource", "describedObject"),
+    (
+        "k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerSpec",
+        "scaleTargetRef",
+    ),
+    (
+        "k8s.io.api.autoscaling.v2.ObjectMetricSource",
+        "describedObject",
+    ),
     ("k8s.io.api.autoscaling.v2.ObjectMetricSource", "metric"),
     ("k8s.io.api.autoscaling.v2.ObjectMetricSource", "target"),
     ("k8s.io.api.autoscaling.v2.ObjectMetricStatus", "current"),
-    ("k8s.io.api.autoscaling.v2.ObjectMetricStatus", "describedObject"),
+    (
+        "k8s.io.api.autoscaling.v2.ObjectMetricStatus",
+        "describedObject",
+    ),
     ("k8s.io.api.autoscaling.v2.ObjectMetricStatus", "metric"),
     ("k8s.io.api.autoscaling.v2.PodsMetricSource", "metric"),
     ("k8s.io.api.autoscaling.v2.PodsMetricSource", "target"),
@@ -131,12 +159,21 @@ pub const VALUE_STRUCTS: &[(&str, &str)] = &[
     ("k8s.io.api.core.v1.PodTemplate", "template"),
     ("k8s.io.api.core.v1.PreferredSchedulingTerm", "preference"),
     ("k8s.io.api.core.v1.ServiceStatus", "loadBalancer"),
-    ("k8s.io.api.core.v1.WeightedPodAffinityTerm", "podAffinityTerm"),
+    (
+        "k8s.io.api.core.v1.WeightedPodAffinityTerm",
+        "podAffinityTerm",
+    ),
     ("k8s.io.api.discovery.v1.Endpoint", "conditions"),
     ("k8s.io.api.events.v1.Event", "deprecatedSource"),
     ("k8s.io.api.events.v1.Event", "regarding"),
-    ("k8s.io.api.flowcontrol.v1.FlowSchemaSpec", "priorityLevelConfiguration"),
-    ("k8s.io.api.flowcontrol.v1.LimitedPriorityLevelConfiguration", "limitResponse"),
+    (
+        "k8s.io.api.flowcontrol.v1.FlowSchemaSpec",
+        "priorityLevelConfiguration",
+    ),
+    (
+        "k8s.io.api.flowcontrol.v1.LimitedPriorityLevelConfiguration",
+        "limitResponse",
+    ),
     ("k8s.io.api.networking.v1.HTTPIngressPath", "backend"),
     ("k8s.io.api.networking.v1.IngressServiceBackend", "port"),
     ("k8s.io.api.networking.v1.IngressStatus", "loadBalancer"),

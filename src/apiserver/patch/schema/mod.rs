@@ -26,8 +26,14 @@ pub enum Type {
     Untyped,
     Struct(Struct),
     /// A `map<string, value>`.
-    Map { value: Element, atomic: bool },
-    List { item: Element, kind: ListKind },
+    Map {
+        value: Element,
+        atomic: bool,
+    },
+    List {
+        item: Element,
+        kind: ListKind,
+    },
 }
 
 /// What a map value or list item is.
@@ -368,11 +374,13 @@ fn list_kind(field: &'static Field) -> ListKind {
 fn special(name: &str) -> Option<Element> {
     if markers::SCALARS.contains(&name) {
         let times = [".Time", ".MicroTime", ".Duration"];
-        Some(Element::Scalar(if times.iter().any(|t| name.ends_with(t)) {
-            Scalar::String
-        } else {
-            Scalar::Untyped
-        }))
+        Some(Element::Scalar(
+            if times.iter().any(|t| name.ends_with(t)) {
+                Scalar::String
+            } else {
+                Scalar::Untyped
+            },
+        ))
     } else if markers::UNTYPED.contains(&name) || markers::is_string_list(name) {
         Some(Element::Untyped)
     } else {
@@ -402,12 +410,19 @@ mod tests {
         {
             assert!(schema.message(name).is_some(), "{name}");
         }
-        for (message, name) in markers::VALUE_STRUCTS.iter().chain(markers::GRANULAR_FIELDS) {
-            let fields = schema.message(message).unwrap_or_else(|| panic!("{message}"));
+        for (message, name) in markers::VALUE_STRUCTS
+            .iter()
+            .chain(markers::GRANULAR_FIELDS)
+        {
+            let fields = schema
+                .message(message)
+                .unwrap_or_else(|| panic!("{message}"));
             assert!(fields.iter().any(|f| f.name == *name), "{message}.{name}");
         }
         for (message, name, _) in markers::KEY_DEFAULTS {
-            let fields = schema.message(message).unwrap_or_else(|| panic!("{message}"));
+            let fields = schema
+                .message(message)
+                .unwrap_or_else(|| panic!("{message}"));
             assert!(fields.iter().any(|f| f.name == *name), "{message}.{name}");
         }
     }
@@ -432,7 +447,13 @@ mod tests {
             panic!("{containers:?}");
         };
         assert_eq!(keys, ["name"]);
-        assert!(shapes.message(container).field("resources").unwrap().value_struct);
+        assert!(
+            shapes
+                .message(container)
+                .field("resources")
+                .unwrap()
+                .value_struct
+        );
         assert!(!field(shapes, "k8s.io.api.core.v1.PodSpec", "securityContext").value_struct);
     }
 
@@ -442,16 +463,27 @@ mod tests {
         let volume = shapes.named("k8s.io.api.core.v1.Volume").unwrap();
         assert!(volume.field("configMap").is_some());
         assert!(volume.field("volumeSource").is_none());
-        let ephemeral = shapes.named("k8s.io.api.core.v1.EphemeralContainer").unwrap();
+        let ephemeral = shapes
+            .named("k8s.io.api.core.v1.EphemeralContainer")
+            .unwrap();
         assert!(ephemeral.field("resources").unwrap().value_struct);
-        let env_source = shapes.named("k8s.io.api.core.v1.ConfigMapEnvSource").unwrap();
-        assert_eq!(env_source.field("name").unwrap().ty, Type::Scalar(Scalar::String));
+        let env_source = shapes
+            .named("k8s.io.api.core.v1.ConfigMapEnvSource")
+            .unwrap();
+        assert_eq!(
+            env_source.field("name").unwrap().ty,
+            Type::Scalar(Scalar::String)
+        );
     }
 
     #[test]
     fn special_messages_are_scalars_or_untyped() {
         let shapes = Shapes::get();
-        let requests = field(shapes, "k8s.io.api.core.v1.ResourceRequirements", "requests");
+        let requests = field(
+            shapes,
+            "k8s.io.api.core.v1.ResourceRequirements",
+            "requests",
+        );
         assert_eq!(
             requests.ty,
             Type::Map {
@@ -472,16 +504,34 @@ mod tests {
     fn list_kinds_come_from_markers_then_strategies() {
         let shapes = Shapes::get();
         let ports = field(shapes, "k8s.io.api.core.v1.ServiceSpec", "ports");
-        assert!(matches!(ports.ty, Type::List { kind: ListKind::Map(k), .. } if k == ["port", "protocol"]));
+        assert!(
+            matches!(ports.ty, Type::List { kind: ListKind::Map(k), .. } if k == ["port", "protocol"])
+        );
         let finalizers = field(shapes, OBJECT_META, "finalizers");
-        assert!(matches!(finalizers.ty, Type::List { kind: ListKind::Set, .. }));
+        assert!(matches!(
+            finalizers.ty,
+            Type::List {
+                kind: ListKind::Set,
+                ..
+            }
+        ));
         let args = field(shapes, "k8s.io.api.core.v1.Container", "args");
-        assert!(matches!(args.ty, Type::List { kind: ListKind::Atomic, .. }));
+        assert!(matches!(
+            args.ty,
+            Type::List {
+                kind: ListKind::Atomic,
+                ..
+            }
+        ));
         let protocol = field(shapes, "k8s.io.api.core.v1.ContainerPort", "protocol");
         assert_eq!(protocol.key_default, Some("TCP"));
         let selector = field(shapes, "k8s.io.api.apps.v1.DeploymentSpec", "selector");
         assert!(matches!(selector.ty, Type::Struct(s) if s.atomic));
-        let claim_ref = field(shapes, "k8s.io.api.core.v1.PersistentVolumeSpec", "claimRef");
+        let claim_ref = field(
+            shapes,
+            "k8s.io.api.core.v1.PersistentVolumeSpec",
+            "claimRef",
+        );
         assert!(matches!(claim_ref.ty, Type::Struct(s) if !s.atomic));
         let node_selector = field(shapes, "k8s.io.api.core.v1.PodSpec", "nodeSelector");
         assert!(matches!(node_selector.ty, Type::Map { atomic: true, .. }));

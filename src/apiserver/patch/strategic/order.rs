@@ -190,7 +190,11 @@ pub fn normalize(
 }
 
 /// The field a `prefix/field` directive names.
-pub fn directive_field<'a>(key: &'a str, prefix: &str, error: &'static str) -> Result<&'a str, SmpError> {
+pub fn directive_field<'a>(
+    key: &'a str,
+    prefix: &str,
+    error: &'static str,
+) -> Result<&'a str, SmpError> {
     match key.split_once('/') {
         Some((head, field)) if head == prefix => Ok(field),
         _ => Err(SmpError::BadRequest(error)),
@@ -215,7 +219,8 @@ pub fn apply_element_orders(
             Some(other) => return Err(SmpError::bad_arg_type("[]interface {}", &other)),
             None => continue,
         };
-        let field = directive_field(&directive_key, SET_ELEMENT_ORDER, BAD_ELEMENT_ORDER)?.to_owned();
+        let field =
+            directive_field(&directive_key, SET_ELEMENT_ORDER, BAD_ELEMENT_ORDER)?.to_owned();
         let list_of = |value: Option<&Value>| -> Result<Option<Vec<Value>>, SmpError> {
             match value {
                 None => Ok(None),
@@ -246,7 +251,14 @@ pub fn apply_element_orders(
         };
         let (named, others) = partition(merged, &order, merge_key)?;
         let kind = kind_of_items?;
-        let ordered = normalize(named, others, &order, &server_order, merge_key.unwrap_or(""), kind)?;
+        let ordered = normalize(
+            named,
+            others,
+            &order,
+            &server_order,
+            merge_key.unwrap_or(""),
+            kind,
+        )?;
         original.insert(field.clone(), Value::Array(ordered));
         patch.remove(&field);
     }

@@ -56,8 +56,12 @@ fn containers_merge_by_name_and_new_ones_come_first() {
 
 #[test]
 fn nested_lists_merge_by_their_own_keys() {
-    let original = pod(json!([{"name": "a", "env": [{"name": "X", "value": "1"}, {"name": "Y", "value": "2"}]}]));
-    let patch = pod(json!([{"name": "a", "env": [{"name": "Y", "$patch": "delete"}, {"name": "Z", "value": "3"}]}]));
+    let original = pod(
+        json!([{"name": "a", "env": [{"name": "X", "value": "1"}, {"name": "Y", "value": "2"}]}]),
+    );
+    let patch = pod(
+        json!([{"name": "a", "env": [{"name": "Y", "$patch": "delete"}, {"name": "Z", "value": "3"}]}]),
+    );
     let result = patched(POD, original, patch).unwrap();
     assert_eq!(
         result["spec"]["containers"][0]["env"],
@@ -85,7 +89,12 @@ fn null_deletes_and_replace_directives_replace() {
     )
     .unwrap();
     assert_eq!(result["metadata"]["labels"], json!({"only": "x"}));
-    let result = patched(POD, original.clone(), json!({"metadata": {"labels": {"$patch": "delete"}}})).unwrap();
+    let result = patched(
+        POD,
+        original.clone(),
+        json!({"metadata": {"labels": {"$patch": "delete"}}}),
+    )
+    .unwrap();
     assert_eq!(result["metadata"]["labels"], json!({}));
     let result = patched(
         POD,
@@ -124,7 +133,12 @@ fn set_element_order_orders_merged_items_and_keeps_server_only_ones() {
 #[test]
 fn primitive_merge_lists_take_the_union_and_delete_from_the_list() {
     let original = json!({"metadata": {"finalizers": ["a", "b"]}});
-    let result = patched(POD, original.clone(), json!({"metadata": {"finalizers": ["b", "c"]}})).unwrap();
+    let result = patched(
+        POD,
+        original.clone(),
+        json!({"metadata": {"finalizers": ["b", "c"]}}),
+    )
+    .unwrap();
     assert_eq!(result["metadata"]["finalizers"], json!(["a", "b", "c"]));
     let result = patched(
         POD,
@@ -144,7 +158,8 @@ fn primitive_merge_lists_take_the_union_and_delete_from_the_list() {
 
 #[test]
 fn retain_keys_clears_the_other_members_of_a_union() {
-    let original = json!({"spec": {"strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}}}});
+    let original =
+        json!({"spec": {"strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}}}});
     let result = patched(
         ("apps/v1", "Deployment"),
         original,
@@ -161,14 +176,20 @@ fn retain_keys_clears_the_other_members_of_a_union() {
         json!({"spec": {"volumes": [{"name": "v", "$retainKeys": ["configMap", "name"], "configMap": {"name": "c"}}]}}),
     )
     .unwrap();
-    assert_eq!(result["spec"]["volumes"], json!([{"name": "v", "configMap": {"name": "c"}}]));
+    assert_eq!(
+        result["spec"]["volumes"],
+        json!([{"name": "v", "configMap": {"name": "c"}}])
+    );
     let error = patched(
         POD,
         json!({"spec": {}}),
         json!({"spec": {"$retainKeys": ["a"], "b": 1}}),
     )
     .unwrap_err();
-    assert_eq!(error, SmpError::BadRequest("invalid patch format of retainKeys"));
+    assert_eq!(
+        error,
+        SmpError::BadRequest("invalid patch format of retainKeys")
+    );
 }
 
 #[test]
@@ -188,7 +209,8 @@ fn malformed_patches_fail_as_upstream() {
         json!({"spec": {"$setElementOrder/": []}}),
     );
     assert!(bad_order.is_err());
-    let bad_directive = patched(POD, original.clone(), json!({"spec": {"$patch": "merge"}})).unwrap_err();
+    let bad_directive =
+        patched(POD, original.clone(), json!({"spec": {"$patch": "merge"}})).unwrap_err();
     assert_eq!(
         bad_directive,
         SmpError::Plain("unknown patch type: merge in map: map[$patch:merge]".into())
@@ -209,7 +231,10 @@ fn malformed_patches_fail_as_upstream() {
         json!({"metadata": {"$deleteFromPrimitiveListfinalizers": ["a"]}}),
     )
     .unwrap_err();
-    assert_eq!(bad_primitive, SmpError::BadRequest("invalid patch format of primitive list"));
+    assert_eq!(
+        bad_primitive,
+        SmpError::BadRequest("invalid patch format of primitive list")
+    );
 }
 
 #[test]
@@ -220,5 +245,8 @@ fn new_values_lose_their_nulls_and_directives() {
         pod(json!([{"name": "a", "image": null, "env": [{"name": "x", "$patch": "delete"}]}])),
     )
     .unwrap();
-    assert_eq!(result["spec"]["containers"], json!([{"name": "a", "env": []}]));
+    assert_eq!(
+        result["spec"]["containers"],
+        json!([{"name": "a", "env": []}])
+    );
 }

@@ -96,12 +96,22 @@ fn walk(lhs: Option<&Value>, rhs: Option<&Value>, ty: Type, path: &mut Path, out
             }
             for name in order {
                 let l = left_items.get(&name).map(Vec::as_slice).unwrap_or_default();
-                let r = right_items.get(&name).map(Vec::as_slice).unwrap_or_default();
+                let r = right_items
+                    .get(&name)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
                 path.push(name);
                 match (l.len(), r.len()) {
-                    (0..=1, 0..=1) => walk(l.first().copied(), r.first().copied(), item.into(), path, out),
+                    (0..=1, 0..=1) => walk(
+                        l.first().copied(),
+                        r.first().copied(),
+                        item.into(),
+                        path,
+                        out,
+                    ),
                     (2.., 2..) => {
-                        let same = l.len() == r.len() && l.iter().zip(r).all(|(a, b)| values_equal(a, b));
+                        let same =
+                            l.len() == r.len() && l.iter().zip(r).all(|(a, b)| values_equal(a, b));
                         if !same {
                             out.modified.insert(path);
                         }
@@ -168,8 +178,14 @@ mod tests {
             fields_v1::encode(&c.added),
             json!({"f:metadata": {"f:annotations": {".": {}, "f:n": {}}}})
         );
-        assert_eq!(fields_v1::encode(&c.modified), json!({"f:metadata": {"f:labels": {"f:a": {}}}}));
-        assert_eq!(fields_v1::encode(&c.removed), json!({"f:data": {"f:gone": {}}}));
+        assert_eq!(
+            fields_v1::encode(&c.modified),
+            json!({"f:metadata": {"f:labels": {"f:a": {}}}})
+        );
+        assert_eq!(
+            fields_v1::encode(&c.removed),
+            json!({"f:data": {"f:gone": {}}})
+        );
         assert!(compare(&before, &before, ty).is_empty());
     }
 
@@ -182,7 +198,11 @@ mod tests {
             fields_v1::encode(&c.modified),
             json!({"f:spec": {"f:containers": {"k:{\"name\":\"a\"}": {"f:image": {}, "f:args": {}}}}})
         );
-        let c = compare(&json!({"spec": {"containers": null}}), &pod("x", json!([])), ty);
+        let c = compare(
+            &json!({"spec": {"containers": null}}),
+            &pod("x", json!([])),
+            ty,
+        );
         // Null before: the list is not itself added, its item is.
         assert_eq!(
             fields_v1::encode(&c.added),

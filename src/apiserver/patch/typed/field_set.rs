@@ -18,9 +18,11 @@ pub fn field_set(value: &Value, ty: Type) -> Set {
 fn walk(value: &Value, ty: Type, path: &mut Path, set: &mut Set) {
     match atom(ty, Some(value)) {
         Atom::Scalar(_) => set.insert(path),
-        Atom::List { kind: ListKind::Atomic, .. } | Atom::Map { atomic: true, .. } => {
-            set.insert(path)
+        Atom::List {
+            kind: ListKind::Atomic,
+            ..
         }
+        | Atom::Map { atomic: true, .. } => set.insert(path),
         Atom::List { item, kind } => {
             let Value::Array(items) = value else {
                 return;

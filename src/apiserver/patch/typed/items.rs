@@ -20,9 +20,7 @@ pub fn item_element(
             Value::Object(_) => {
                 Err("associative list without keys has an element that's a map type".into())
             }
-            Value::Array(_) => {
-                Err("not supported: associative list with lists as elements".into())
-            }
+            Value::Array(_) => Err("not supported: associative list with lists as elements".into()),
             Value::Null => {
                 Err("associative list without keys has an element that's an explicit null".into())
             }

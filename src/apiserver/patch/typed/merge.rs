@@ -37,7 +37,13 @@ fn walk(lhs: Option<&Value>, rhs: Option<&Value>, ty: Type) -> Option<Value> {
             let no_items = Vec::new();
             let l = lhs.and_then(Value::as_array).unwrap_or(&no_items);
             let r = rhs.and_then(Value::as_array).unwrap_or(&no_items);
-            let out = merge_items(l, r, item.into(), elements(kind, item, l), elements(kind, item, r));
+            let out = merge_items(
+                l,
+                r,
+                item.into(),
+                elements(kind, item, l),
+                elements(kind, item, r),
+            );
             (!out.is_empty()).then_some(Value::Array(out))
         }
         Atom::Map { shape, .. } => {
@@ -76,12 +82,11 @@ fn merge_items(
     // The live item of each name (null when the live list repeats it).
     let mut live: BTreeMap<&PathElement, &Value> = BTreeMap::new();
     for (name, value) in lhs_names.iter().zip(lhs) {
-        live.entry(name)
-            .and_modify(|v| *v = &NULL)
-            .or_insert(value);
+        live.entry(name).and_modify(|v| *v = &NULL).or_insert(value);
     }
     let applied: BTreeMap<&PathElement, &Value> = rhs_names.iter().zip(rhs).collect();
-    let mut shared: VecDeque<&PathElement> = rhs_names.iter().filter(|n| live.contains_key(n)).collect();
+    let mut shared: VecDeque<&PathElement> =
+        rhs_names.iter().filter(|n| live.contains_key(n)).collect();
     let mut next_shared = shared.pop_front();
     let mut emitted: BTreeSet<&PathElement> = BTreeSet::new();
     let mut out = Vec::with_capacity(lhs.len().max(rhs.len()));
@@ -92,7 +97,11 @@ fn merge_items(
             let name = &lhs_names[li];
             if *name == rhs_names[ri] {
                 emitted.insert(name);
-                out.extend(walk(live.get(name).copied(), applied.get(name).copied(), item));
+                out.extend(walk(
+                    live.get(name).copied(),
+                    applied.get(name).copied(),
+                    item,
+                ));
                 li += 1;
                 ri += 1;
                 next_shared = shared.pop_front();
@@ -117,7 +126,11 @@ fn merge_items(
         if ri < rhs.len() {
             let name = &rhs_names[ri];
             emitted.insert(name);
-            out.extend(walk(live.get(name).copied(), applied.get(name).copied(), item));
+            out.extend(walk(
+                live.get(name).copied(),
+                applied.get(name).copied(),
+                item,
+            ));
             ri += 1;
             if next_shared.is_some_and(|n| n == name) {
                 next_shared = shared.pop_front();

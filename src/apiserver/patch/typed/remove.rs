@@ -16,7 +16,11 @@ pub fn remove(value: &Value, set: &Set, ty: Type) -> Value {
     }
     match atom(ty, Some(value)) {
         Atom::Scalar(_) => value.clone(),
-        Atom::List { kind: ListKind::Atomic, .. } | Atom::Map { atomic: true, .. } => Value::Null,
+        Atom::List {
+            kind: ListKind::Atomic,
+            ..
+        }
+        | Atom::Map { atomic: true, .. } => Value::Null,
         Atom::List { item, kind } => {
             let Value::Array(items) = value else {
                 return Value::Null;

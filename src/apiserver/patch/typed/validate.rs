@@ -60,7 +60,11 @@ fn walk(value: &Value, ty: Type, path: &mut Vec<PathElement>, errors: &mut Vec<S
         }
         Atom::List { item, kind } => {
             let Value::Array(items) = value else {
-                return error(path, format!("expected list, got {}", wrapped(value)), errors);
+                return error(
+                    path,
+                    format!("expected list, got {}", wrapped(value)),
+                    errors,
+                );
             };
             let mut seen = BTreeSet::new();
             for (i, child) in items.iter().enumerate() {
@@ -80,7 +84,11 @@ fn walk(value: &Value, ty: Type, path: &mut Vec<PathElement>, errors: &mut Vec<S
         }
         Atom::Map { shape, .. } => {
             let Value::Object(map) = value else {
-                return error(path, format!("expected map, got {}", wrapped(value)), errors);
+                return error(
+                    path,
+                    format!("expected map, got {}", wrapped(value)),
+                    errors,
+                );
             };
             for (key, child) in map {
                 path.push(PathElement::Field(key.clone()));
@@ -118,7 +126,10 @@ mod tests {
         );
         let pod = Shapes::get().root("v1", "Pod").unwrap();
         assert_eq!(
-            validate(&json!({"spec": {"containers": [{"name": "a"}, {"name": "a"}]}}), pod),
+            validate(
+                &json!({"spec": {"containers": [{"name": "a"}, {"name": "a"}]}}),
+                pod
+            ),
             [".spec.containers: duplicate entries for key [name=\"a\"]"]
         );
     }

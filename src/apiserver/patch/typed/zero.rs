@@ -37,14 +37,24 @@ pub fn filled(value: &Value, ty: Type) -> Value {
             }
             Value::Object(out)
         }
-        (Type::Map { value: Element::Struct(s), .. }, Value::Object(map)) => Value::Object(
+        (
+            Type::Map {
+                value: Element::Struct(s),
+                ..
+            },
+            Value::Object(map),
+        ) => Value::Object(
             map.iter()
                 .map(|(k, v)| (k.clone(), filled(v, Type::Struct(s))))
                 .collect(),
         ),
-        (Type::List { item: Element::Struct(s), .. }, Value::Array(items)) => {
-            Value::Array(items.iter().map(|v| filled(v, Type::Struct(s))).collect())
-        }
+        (
+            Type::List {
+                item: Element::Struct(s),
+                ..
+            },
+            Value::Array(items),
+        ) => Value::Array(items.iter().map(|v| filled(v, Type::Struct(s))).collect()),
         (_, other) => other.clone(),
     }
 }

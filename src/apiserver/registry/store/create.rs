@@ -175,6 +175,7 @@ impl ResourceStore {
         let mut errors = metadata::validate(&object, self.strategy.name_rule(), true);
         errors.extend(self.strategy.validate(&object));
         self.invalid(&object, errors)?;
+        self.track_create(&mut object, options);
 
         let generated = object.name().is_none();
         for _ in 0..GENERATE_ATTEMPTS {

@@ -7,6 +7,7 @@ mod create;
 mod delete;
 mod get;
 mod list;
+mod managed;
 mod update;
 mod watch;
 
@@ -23,6 +24,7 @@ pub use self::update::Part;
 use super::cache::Cacher;
 use super::resource::ResourceDescriptor;
 use super::strategy::Strategy;
+use crate::apiserver::patch::managed_fields::FieldTracking;
 use crate::apiserver::status::ApiError;
 use crate::storage::{Storage, StorageError};
 
@@ -55,6 +57,9 @@ pub struct WriteOptions {
     pub dry_run: bool,
     pub field_validation: FieldValidation,
     pub field_manager: Option<String>,
+    /// How the write maintains `metadata.managedFields` (requests are
+    /// tracked; the server's own writes leave them alone).
+    pub managed_fields: FieldTracking,
 }
 
 /// A write's result plus the warnings to send in `Warning` headers.
