@@ -99,19 +99,29 @@ fn undecodable(shown: &str, detail: String) -> ApiError {
     ApiError::invalid("", "", "", vec![cause])
 }
 
-/// Serves PATCH of object `name` (or its status).
-#[allow(clippy::too_many_arguments)]
+/// The object a PATCH is for.
+pub(super) struct Target<'a> {
+    pub store: &'a Arc<ResourceStore>,
+    pub namespace: Option<&'a str>,
+    pub name: &'a str,
+    pub part: Part,
+}
+
+/// Serves PATCH of the target object (or its status).
 pub(super) async fn patch(
     registry: &Registry,
     info: &RequestInfo,
-    store: &Arc<ResourceStore>,
-    namespace: Option<&str>,
-    name: &str,
-    part: Part,
+    target: Target<'_>,
     query: &Query,
     mut options: WriteOptions,
     request: Request<RequestBody>,
 ) -> Result<Written, ApiError> {
+    let Target {
+        store,
+        namespace,
+        name,
+        part,
+    } = target;
     let api_version = store.descriptor.api_version();
     let kind = store.descriptor.kind.clone();
     let root = Shapes::get().root(&api_version, &kind);
@@ -248,7 +258,9 @@ async fn admit_creation(
     namespace: Option<&str>,
     name: &str,
 ) -> Result<(), ApiError> {
-    match store.get(namespace, name, None).await {
+    // Any recent state will do: at worst a creation's namespace is checked
+    // for an object that was just created.
+    match store.get(namespace, name, Some("0")).await {
         Err(e) if e.code == StatusCode::NOT_FOUND => {
             let create = RequestInfo {
                 verb: "create".into(),

@@ -188,10 +188,13 @@ pub async fn serve(
         Verb::Patch => {
             let name = name.ok_or_else(ApiError::no_route)?;
             let options = write_options(&query)?;
-            let written = patch::patch(
-                registry, info, &store, namespace, name, part, &query, options, request,
-            )
-            .await?;
+            let target = patch::Target {
+                store: &store,
+                namespace,
+                name,
+                part,
+            };
+            let written = patch::patch(registry, info, target, &query, options, request).await?;
             let code = if written.created {
                 StatusCode::CREATED
             } else {

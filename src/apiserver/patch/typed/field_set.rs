@@ -2,6 +2,8 @@
 //! list item, and every null or empty map. A struct with fields set is not
 //! itself in the set (its fields are); a map's keys are.
 
+use std::collections::BTreeSet;
+
 use serde_json::Value;
 
 use super::items::elements;
@@ -28,18 +30,14 @@ fn walk(value: &Value, ty: Type, path: &mut Path, set: &mut Set) {
                 return;
             };
             let names = elements(kind, item, items);
-            let mut seen: Vec<&PathElement> = Vec::with_capacity(names.len());
-            let mut duplicated: Vec<&PathElement> = Vec::new();
+            let mut seen: BTreeSet<&PathElement> = BTreeSet::new();
+            let mut duplicated: BTreeSet<&PathElement> = BTreeSet::new();
             for name in &names {
-                if seen.contains(&name) {
-                    if !duplicated.contains(&name) {
-                        path.push(name.clone());
-                        set.insert(path);
-                        path.pop();
-                        duplicated.push(name);
-                    }
-                } else {
-                    seen.push(name);
+                // A repeated item is owned as a whole, once.
+                if !seen.insert(name) && duplicated.insert(name) {
+                    path.push(name.clone());
+                    set.insert(path);
+                    path.pop();
                 }
             }
             for (item_value, name) in items.iter().zip(&names) {
