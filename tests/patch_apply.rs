@@ -586,3 +586,174 @@ async fn writes_without_a_field_manager_are_credited_to_the_user_agent() {
         "{status}"
     );
 }
+
+/// An apply through the in-process API; the reply's status and body.
+async fn apply_as(api: &TestApi, uri: &str, manager: &str, body: &Value) -> (StatusCode, Value) {
+    let separator = if uri.contains('?') { '&' } else { '?' };
+    patch(
+        api,
+        &format!("{uri}{separator}fieldManager={manager}"),
+        APPLY,
+        &body.to_string(),
+    )
+    .await
+}
+
+fn entry<'a>(object: &'a Value, manager: &str) -> &'a Value {
+    object["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["manager"] == manager)
+        .unwrap_or_else(|| panic!("no {manager} in {object}"))
+}
+
+/// The server-side apply scenarios of upstream's conformance suite
+/// (`test/e2e/apimachinery/apply.go`), in process.
+#[tokio::test]
+async fn conformance_scenarios_of_server_side_apply() {
+    let api = TestApi::start().await;
+    let pods = "/api/v1/namespaces/default/pods";
+    // Create by apply; a second manager applying the same shares every field.
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "test-pod"},
+                     "spec": {"containers": [{"name": "test-container", "image": "test-image"}]}});
+    let (status, _) = apply_as(&api, &format!("{pods}/test-pod"), "apply_test", &pod).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, shared) = apply_as(&api, &format!("{pods}/test-pod"), "apply_test_2", &pod).await;
+    assert_eq!(status, StatusCode::OK, "{shared}");
+    let expected = r#"{"f:spec":{"f:containers":{"k:{\"name\":\"test-container\"}":{".":{},"f:image":{},"f:name":{}}}}}"#;
+    for manager in ["apply_test", "apply_test_2"] {
+        assert_eq!(entry(&shared, manager)["fieldsV1"].to_string(), expected);
+    }
+    let services = "/api/v1/namespaces/default/services";
+    let service = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "test-svc"},
+                         "spec": {"ports": [{"port": 8080, "protocol": "UDP"}]}});
+    let (status, created) = apply_as(
+        &api,
+        &format!("{services}/test-svc"),
+        "apply_test",
+        &service,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(
+        entry(&created, "apply_test")["fieldsV1"].to_string(),
+        r#"{"f:spec":{"f:ports":{"k:{\"port\":8080,\"protocol\":\"UDP\"}":{".":{},"f:port":{},"f:protocol":{}}}}}"#
+    );
+
+    // Status is only applied through the status subresource.
+    let status_config = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "test-pod"},
+                               "status": {"conditions": [{"type": "MyStatus", "status": "True"}]}});
+    let (_, main) = apply_as(
+        &api,
+        &format!("{pods}/test-pod"),
+        "apply_test2",
+        &status_config,
+    )
+    .await;
+    assert!(main["status"].get("conditions").is_none(), "{main}");
+    let (status, applied) = apply_as(
+        &api,
+        &format!("{pods}/test-pod/status"),
+        "apply_test2",
+        &status_config,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{applied}");
+    assert_eq!(applied["status"]["conditions"][0]["type"], "MyStatus");
+
+    // A field shared with another applier stays when one unsets it; a
+    // field a controller took over by an update stays when the applier
+    // drops it.
+    let deployments = "/apis/apps/v1/namespaces/default/deployments";
+    let deployment = |replicas: Option<i64>, hostname: Option<&str>| {
+        let mut d = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "d", "labels": {"app": "nginx"}},
+            "spec": {"selector": {"matchLabels": {"app": "nginx"}},
+                     "template": {"metadata": {"labels": {"app": "nginx"}},
+                                  "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}}});
+        if let Some(r) = replicas {
+            d["spec"]["replicas"] = json!(r);
+        }
+        if let Some(h) = hostname {
+            d["spec"]["template"]["spec"]["hostname"] = json!(h);
+        }
+        d
+    };
+    for manager in ["shared_owner_1", "shared_owner_2"] {
+        apply_as(
+            &api,
+            &format!("{deployments}/d"),
+            manager,
+            &deployment(Some(3), Some("test-hostname")),
+        )
+        .await;
+    }
+    let (_, unset) = apply_as(
+        &api,
+        &format!("{deployments}/d"),
+        "shared_owner_1",
+        &deployment(None, None),
+    )
+    .await;
+    assert_eq!(unset["spec"]["replicas"], 3);
+    assert_eq!(
+        unset["spec"]["template"]["spec"]["hostname"],
+        "test-hostname"
+    );
+
+    let (_, created) = apply_as(&api, &format!("{deployments}/e"), "test_applier", &{
+        let mut d = deployment(Some(3), None);
+        d["metadata"]["name"] = json!("e");
+        d
+    })
+    .await;
+    let mut controller = created.clone();
+    controller["spec"]["replicas"] = json!(4);
+    let reply = api
+        .call_with(
+            Method::PUT,
+            &format!("{deployments}/e"),
+            &[
+                ("content-type", "application/json"),
+                ("user-agent", "e2e.test/v1.33"),
+            ],
+            Bytes::from(controller.to_string()),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let mut without = deployment(None, None);
+    without["metadata"]["name"] = json!("e");
+    let (_, kept) = apply_as(&api, &format!("{deployments}/e"), "test_applier", &without).await;
+    assert_eq!(kept["spec"]["replicas"], 4, "{kept}");
+    assert_eq!(
+        entry(&kept, "e2e.test")["fieldsV1"],
+        json!({"f:spec": {"f:replicas": {}}})
+    );
+
+    // A merge patch takes a field; applying it back conflicts until forced.
+    patch(
+        &api,
+        &format!("{deployments}/e"),
+        "application/merge-patch+json",
+        r#"{"spec":{"replicas":5}}"#,
+    )
+    .await;
+    let mut back = without.clone();
+    back["spec"]["replicas"] = json!(3);
+    let (status, conflict) =
+        apply_as(&api, &format!("{deployments}/e"), "test_applier", &back).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(conflict["reason"], "Conflict");
+    assert_eq!(conflict["details"]["causes"].as_array().unwrap().len(), 1);
+    assert_eq!(conflict["details"]["causes"][0]["field"], ".spec.replicas");
+    let (status, forced) = apply_as(
+        &api,
+        &format!("{deployments}/e?force=true"),
+        "test_applier",
+        &back,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(forced["spec"]["replicas"], 3);
+}
