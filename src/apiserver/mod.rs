@@ -15,6 +15,8 @@
 //! * [`router`]: [`build_handler`], the handler for a store;
 //! * [`handlers`]: the API's request handling, health, readiness and
 //!   version endpoints;
+//! * [`patch`]: strategic merge patch, server-side apply and
+//!   `metadata.managedFields`;
 //! * [`lifecycle`]: graceful shutdown as handlers see it.
 
 pub mod accept;
