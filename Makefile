@@ -4,6 +4,8 @@
 #   make test    lint + every test (what CI runs, after `make deps`)
 #   make bench   storage, start-up and API benchmarks, printed as numbers and ratios
 #   make deps    install what a fresh Debian machine lacks
+#   make conformance [PRESET=nodefree|apimachinery|conformance] [STORE=etcd]
+#                upstream's e2e suite against a fresh keelson (see conformance/)
 #   make protobuf-schema  regenerate src/apiserver/types/schema.json
 #                (after bumping k8s-pb or k8s-openapi)
 
@@ -17,7 +19,7 @@ DATA_DIR ?= $(CURDIR)/.keelson
 # build script.
 DEB_PACKAGES := etcd-server etcd-client protobuf-compiler libprotobuf-dev
 
-.PHONY: run test lint fmt bench deps build protobuf-schema
+.PHONY: run test lint fmt bench deps build protobuf-schema conformance
 
 build:
 	$(CARGO) build --release --locked
@@ -61,3 +63,11 @@ deps:
 protobuf-schema:
 	$(CARGO) run --locked --manifest-path tools/protobuf-schema/Cargo.toml -- \
 		$(CURDIR)/Cargo.toml $(CURDIR)/src/apiserver/types/schema.json
+
+# Upstream's e2e suite through ../shared/upstream-k8s (not part of `make
+# test`). `make conformance KUBECONFIG=path` (on the command line, not from
+# the environment) measures that API server instead of a fresh keelson.
+PRESET ?= nodefree
+conformance:
+	STORE=$(STORE) KUBECONFIG_UNDER_TEST=$(if $(filter command line,$(origin KUBECONFIG)),$(KUBECONFIG),$(KUBECONFIG_UNDER_TEST)) \
+	  conformance/run $(PRESET)

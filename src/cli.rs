@@ -2,10 +2,12 @@
 //!
 //! * [`server_args`]: the API server's flags (upstream names);
 //! * [`control_plane`]: `keelson up` and `keelson apiserver`;
-//! * [`storage_backend`]: which store the flags select.
+//! * [`storage_backend`]: which store the flags select;
+//! * [`service_accounts`]: the service-account token keys and settings.
 
 pub mod control_plane;
 pub mod server_args;
+pub mod service_accounts;
 pub mod storage_backend;
 
 use std::process::ExitCode;

@@ -143,6 +143,62 @@ async fn invalid_objects_get_422_with_causes() {
     assert_eq!(wrong_kind.status, StatusCode::BAD_REQUEST);
 }
 
+/// A field Go decodes as its zero value is a validation error when it is
+/// required, and a stored zero when it is not: never an undecodable body.
+#[tokio::test]
+async fn missing_required_fields_are_invalid_not_undecodable() {
+    let api = TestApi::start().await;
+    let class = api
+        .call(
+            Method::POST,
+            "/apis/storage.k8s.io/v1/storageclasses",
+            Some(
+                json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+                "metadata": {"name": "fast"}}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        class.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        class.json()
+    );
+    assert_eq!(
+        class.json()["message"],
+        "StorageClass.storage.k8s.io \"fast\" is invalid: provisioner: Required value"
+    );
+    let slice = api
+        .call(
+            Method::POST,
+            "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices",
+            Some(
+                json!({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                "metadata": {"name": "s"}, "endpoints": []}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        slice.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        slice.json()
+    );
+    assert_eq!(slice.json()["details"]["causes"][0]["field"], "addressType");
+    let priority = api
+        .call(
+            Method::POST,
+            "/apis/scheduling.k8s.io/v1/priorityclasses",
+            Some(
+                json!({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass",
+                "metadata": {"name": "zero"}}),
+            ),
+        )
+        .await;
+    assert_eq!(priority.status, StatusCode::CREATED, "{}", priority.json());
+    assert_eq!(priority.json()["value"], 0);
+}
+
 #[tokio::test]
 async fn generate_name_makes_unique_names() {
     let api = TestApi::start().await;

@@ -124,6 +124,33 @@ async fn gets_and_lists_answer_protobuf_when_asked() {
     assert!(list["metadata"]["resourceVersion"].is_string());
 }
 
+/// client-go's typed clients read only protobuf: errors come back as a
+/// protobuf `Status` they can decode into the reason kubectl prints.
+#[tokio::test]
+async fn errors_answer_a_protobuf_status_when_protobuf_is_asked() {
+    let api = TestApi::start().await;
+    let accept = [("accept", CLIENT_ACCEPT)];
+    let missing = api
+        .call_with(Method::GET, &format!("{CM}/absent"), &accept, Bytes::new())
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.headers["content-type"], PROTOBUF);
+    let unknown = Unknown::decode(&missing.body[4..]).unwrap();
+    let status = meta::Status::decode(unknown.raw.unwrap().as_slice()).unwrap();
+    assert_eq!(status.reason.as_deref(), Some("NotFound"));
+    assert_eq!(status.code, Some(404));
+    assert_eq!(
+        status.message.as_deref(),
+        Some("configmaps \"absent\" not found")
+    );
+    assert_eq!(status.details.unwrap().name.as_deref(), Some("absent"));
+
+    // A JSON client still gets JSON.
+    let json = api.call(Method::GET, &format!("{CM}/absent"), None).await;
+    assert_eq!(json.headers["content-type"], "application/json");
+    assert_eq!(json.json()["reason"], "NotFound");
+}
+
 #[tokio::test]
 async fn kinds_without_a_message_are_415_and_answers_fall_back_to_json() {
     let api = TestApi::start().await;

@@ -17,6 +17,10 @@
 //!   version endpoints;
 //! * [`patch`]: strategic merge patch, server-side apply and
 //!   `metadata.managedFields`;
+//! * [`services`]: Service cluster IPs, node ports and the `kubernetes`
+//!   Service;
+//! * [`serviceaccount`]: service-account tokens (JWTs) and their OIDC
+//!   discovery documents;
 //! * [`lifecycle`]: graceful shutdown as handlers see it.
 
 pub mod accept;
@@ -37,6 +41,8 @@ pub mod request;
 pub mod router;
 pub mod selector;
 pub mod serve;
+pub mod serviceaccount;
+pub mod services;
 pub mod status;
 pub mod table;
 pub mod types;

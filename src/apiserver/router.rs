@@ -8,9 +8,10 @@ use super::lifecycle::Lifecycle;
 use super::status::ApiError;
 use crate::storage::Storage;
 
-/// Builds the handler for an API server on `storage`: health, version,
-/// discovery and every built-in resource. Creates the system namespaces
-/// if they are missing.
+/// Builds the handler for an API server on `storage` with default settings
+/// (see [`Api::start`]): health, version, discovery and every built-in
+/// resource. Creates the system namespaces and the `kubernetes` Service if
+/// they are missing.
 pub async fn build_handler(
     storage: Arc<dyn Storage>,
     lifecycle: Lifecycle,

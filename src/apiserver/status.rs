@@ -20,6 +20,8 @@ pub struct Cause {
     /// `FieldValueTypeInvalid`, …
     pub reason: String,
     pub message: String,
+    /// Omitted when empty, as upstream's `omitempty`.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub field: String,
 }
 
@@ -267,6 +269,11 @@ impl ApiError {
         status
     }
 
+    /// How long the client should wait before retrying, if it should.
+    pub fn retry_after_seconds(&self) -> Option<u32> {
+        self.details.as_ref().and_then(|d| d.retry_after_seconds)
+    }
+
     /// The error as an HTTP response with a JSON `Status` body.
     pub fn into_response(self) -> Response<ResponseBody> {
         let body = serde_json::to_vec(&self.to_status()).unwrap_or_default();
@@ -276,7 +283,7 @@ impl ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        if let Some(seconds) = self.details.as_ref().and_then(|d| d.retry_after_seconds) {
+        if let Some(seconds) = self.retry_after_seconds() {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));

@@ -17,13 +17,17 @@ use std::time::Instant;
 use tokio::net::TcpListener;
 
 use super::ServerArgs;
+use super::service_accounts::service_account_tokens;
 use super::storage_backend::open_storage;
 use crate::apiserver::authn::Authenticator;
+use crate::apiserver::authn::service_account::ServiceAccountAuthenticator;
 use crate::apiserver::authn::token_file::StaticTokens;
-use crate::apiserver::build_handler;
+use crate::apiserver::handlers::Api;
 use crate::apiserver::lifecycle::Lifecycle;
 use crate::apiserver::serve::tls::{ServingCertificate, load_ca_bundle, server_config};
 use crate::apiserver::serve::{self, ServerContext, signals::shutdown_signal};
+use crate::apiserver::services::ServiceNetwork;
+use crate::apiserver::services::node_ports::PortRange;
 use crate::pki::control_plane::Identity;
 use crate::pki::kubeconfig::{self, KubeconfigSpec};
 use crate::pki::serving::{host_name, parse_service_cluster_ip_ranges};
@@ -72,6 +76,8 @@ async fn run_async(args: ServerArgs, role: Role) -> Result<(), String> {
     let started = Instant::now();
     let data_dir = prepare_data_dir(&args.data_dir)?;
     let service_ranges = parse_service_cluster_ip_ranges(&args.service_cluster_ip_range)?;
+    let node_ports = PortRange::parse(&args.service_node_port_range)
+        .map_err(|e| format!("--service-node-port-range: {e}"))?;
     let bind_address = args
         .bind_address
         .unwrap_or_else(|| role.default_bind_address());
@@ -136,19 +142,40 @@ async fn run_async(args: ServerArgs, role: Role) -> Result<(), String> {
     };
     let tls = server_config(serving, &client_cas)?;
 
+    let service_accounts = Arc::new(service_account_tokens(&args, &data_dir, local_address)?);
+
+    let admin_kubeconfig = write_kubeconfigs(&data_dir, &pki, &server_url, &serving_trust_anchor)?;
+
+    let lifecycle = Lifecycle::new();
+    let network = ServiceNetwork {
+        cluster_ip_ranges: service_ranges.clone(),
+        node_ports,
+        advertise_address: args
+            .advertise_address
+            .unwrap_or_else(|| advertised(local_address.ip())),
+        secure_port: local_address.port(),
+    };
+    let api = Arc::new(
+        Api::start_with(
+            storage.clone(),
+            lifecycle.clone(),
+            &network,
+            service_accounts.clone(),
+        )
+        .await
+        .map_err(|e| format!("starting the API: {e}"))?,
+    );
+
     let mut authenticator = Authenticator::new();
     if let Some(path) = &args.token_auth_file {
         let tokens = StaticTokens::load(path)?;
         tracing::info!(path = %path.display(), tokens = tokens.len(), "loaded static tokens");
         authenticator = authenticator.with_token_authenticator(Arc::new(tokens));
     }
-
-    let admin_kubeconfig = write_kubeconfigs(&data_dir, &pki, &server_url, &serving_trust_anchor)?;
-
-    let lifecycle = Lifecycle::new();
-    let handler = build_handler(storage.clone(), lifecycle.clone())
-        .await
-        .map_err(|e| format!("starting the API: {e}"))?;
+    authenticator = authenticator.with_token_authenticator(Arc::new(
+        ServiceAccountAuthenticator::new(service_accounts, api.registry.clone()),
+    ));
+    let handler = api.into_handler();
     let context = Arc::new(ServerContext {
         authenticator,
         handler,
@@ -187,6 +214,17 @@ async fn run_async(args: ServerArgs, role: Role) -> Result<(), String> {
     // finish what is queued before the process exits.
     drop(storage);
     Ok(())
+}
+
+/// The address the `kubernetes` Service's endpoints point at when
+/// `--advertise-address` is not given: the bind address, or loopback for a
+/// wildcard.
+fn advertised(bind: IpAddr) -> IpAddr {
+    if bind.is_unspecified() {
+        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    } else {
+        bind
+    }
 }
 
 /// Creates the data directory if needed; its absolute path.
@@ -247,6 +285,18 @@ mod tests {
         assert_eq!(
             last_pem_certificate(chain),
             "-----BEGIN CERTIFICATE-----\nB\n-----END CERTIFICATE-----\n"
+        );
+    }
+
+    #[test]
+    fn the_advertised_address_is_the_bind_address_unless_it_is_a_wildcard() {
+        assert_eq!(
+            advertised("0.0.0.0".parse().unwrap()),
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        );
+        assert_eq!(
+            advertised("192.0.2.7".parse().unwrap()),
+            "192.0.2.7".parse::<IpAddr>().unwrap()
         );
     }
 

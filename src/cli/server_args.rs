@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use crate::apiserver::services::node_ports::DEFAULT_NODE_PORT_RANGE;
 use crate::pki::serving::DEFAULT_SERVICE_CLUSTER_IP_RANGE;
 
 #[derive(Clone, Debug, clap::Args)]
@@ -48,6 +49,44 @@ pub struct ServerArgs {
     /// Its first address is the `kubernetes` Service's.
     #[arg(long, default_value = DEFAULT_SERVICE_CLUSTER_IP_RANGE)]
     pub service_cluster_ip_range: String,
+
+    /// The ports NodePort and LoadBalancer Services get node ports from
+    /// (`base-last`, `base+offset` or one port).
+    #[arg(long, default_value = DEFAULT_NODE_PORT_RANGE)]
+    pub service_node_port_range: String,
+
+    /// The address the `kubernetes` Service's endpoints point at. [default:
+    /// the bind address, or 127.0.0.1 when it is 0.0.0.0 or ::]
+    #[arg(long)]
+    pub advertise_address: Option<IpAddr>,
+
+    /// The issuer (`iss`) of service-account tokens; repeat to accept
+    /// tokens of earlier issuers too (the first signs). [default:
+    /// https://kubernetes.default.svc.cluster.local]
+    #[arg(long, value_name = "URL")]
+    pub service_account_issuer: Vec<String>,
+
+    /// The private key (PEM, RSA or ECDSA P-256/P-384) service-account
+    /// tokens are signed with. Default: <data-dir>/pki/sa.key, an ECDSA
+    /// P-256 key minted at first start.
+    #[arg(long)]
+    pub service_account_signing_key_file: Option<PathBuf>,
+
+    /// More keys (PEM public keys, certificates or private keys) tokens are
+    /// verified with, comma-separated or repeated: keys that signed tokens
+    /// before a rotation.
+    #[arg(long, value_delimiter = ',')]
+    pub service_account_key_file: Vec<PathBuf>,
+
+    /// The audiences (comma-separated) a token must name one of to be good
+    /// for this API. [default: the issuers]
+    #[arg(long, value_delimiter = ',')]
+    pub api_audiences: Vec<String>,
+
+    /// The JWKS URL the issuer's discovery document names. [default:
+    /// https://<this server's address>/openid/v1/jwks]
+    #[arg(long, value_name = "URL")]
+    pub service_account_jwks_uri: Option<String>,
 }
 
 impl ServerArgs {
@@ -81,6 +120,8 @@ mod tests {
         assert_eq!(args.secure_port, 6443);
         assert_eq!(args.bind_address, None);
         assert_eq!(args.service_cluster_ip_range, "10.96.0.0/12");
+        assert_eq!(args.service_node_port_range, "30000-32767");
+        assert_eq!(args.advertise_address, None);
         assert!(args.etcd_endpoints().is_empty());
 
         let Command::Apiserver(args) = parse(&[
@@ -100,6 +141,36 @@ mod tests {
         assert_eq!(args.bind_address, Some("::1".parse().unwrap()));
         assert_eq!(args.etcd_endpoints(), ["http://a:2379", "http://b:2379"]);
         assert_eq!(args.token_auth_file.unwrap().to_str(), Some("/t.csv"));
+    }
+
+    #[test]
+    fn service_account_flags_as_upstream_spells_them() {
+        let Command::Apiserver(args) = parse(&[
+            "apiserver",
+            "--service-account-issuer=https://new",
+            "--service-account-issuer=https://old",
+            "--service-account-signing-key-file=/sa.key",
+            "--service-account-key-file=/a.pub,/b.pub",
+            "--service-account-key-file=/c.pub",
+            "--api-audiences=api,vault",
+            "--service-account-jwks-uri=https://new/keys",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!("not apiserver");
+        };
+        assert_eq!(args.service_account_issuer, ["https://new", "https://old"]);
+        assert_eq!(
+            args.service_account_signing_key_file.unwrap().to_str(),
+            Some("/sa.key")
+        );
+        assert_eq!(args.service_account_key_file.len(), 3);
+        assert_eq!(args.api_audiences, ["api", "vault"]);
+        assert_eq!(
+            args.service_account_jwks_uri.as_deref(),
+            Some("https://new/keys")
+        );
     }
 
     #[test]

@@ -9,8 +9,11 @@ use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use serde_json::Value;
 
+use crate::apiserver::authn::Authenticator;
+use crate::apiserver::authn::service_account::ServiceAccountAuthenticator;
 use crate::apiserver::handlers::Api;
 use crate::apiserver::http::{BoxError, RequestBody};
+use crate::apiserver::status::ApiError;
 use crate::apiserver::user::{UserInfo, wellknown};
 use crate::storage::Storage;
 use crate::storage::embedded::EmbeddedStorage;
@@ -127,6 +130,44 @@ impl TestApi {
             headers: parts.headers,
             body,
         }
+    }
+
+    /// Sends a request as `user`, with an optional JSON body, and reads the
+    /// whole answer.
+    pub async fn call_as(
+        &self,
+        user: UserInfo,
+        method: Method,
+        uri: &str,
+        json: Option<Value>,
+    ) -> Reply {
+        let payload = json
+            .map(|v| Bytes::from(serde_json::to_vec(&v).unwrap()))
+            .unwrap_or_default();
+        let headers: &[(&str, &str)] = &[("content-type", "application/json")];
+        let response = self.send(user, method, uri, headers, payload).await;
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.expect("read the body").to_bytes();
+        Reply {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }
+    }
+
+    /// Who a bearer token is, as the server's authentication chain (with
+    /// this API's service-account tokens) decides.
+    pub async fn authenticate(&self, token: &str) -> Result<UserInfo, ApiError> {
+        let service_accounts = ServiceAccountAuthenticator::new(
+            self.api.service_accounts.clone(),
+            self.api.registry.clone(),
+        );
+        let chain = Authenticator::new().with_token_authenticator(Arc::new(service_accounts));
+        let mut headers = HeaderMap::new();
+        let value = http::HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| ApiError::unauthorized())?;
+        headers.insert(http::header::AUTHORIZATION, value);
+        chain.authenticate(None, &mut headers).await
     }
 
     /// Opens a watch and returns its events as JSON values.

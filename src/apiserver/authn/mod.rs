@@ -5,8 +5,9 @@
 //!
 //! 1. a verified TLS client certificate ([`x509`]): user = CN, groups = O;
 //! 2. `Authorization: Bearer <token>` ([`bearer`]), checked by each token
-//!    authenticator in turn (today the `--token-auth-file`, [`token_file`];
-//!    service-account JWTs and bootstrap tokens plug in the same way);
+//!    authenticator in turn: the `--token-auth-file` ([`token_file`]),
+//!    service-account JWTs ([`service_account`]); bootstrap tokens plug in
+//!    the same way;
 //! 3. nothing presented: `system:anonymous` in `system:unauthenticated`.
 //!
 //! A bearer token nobody recognises is 401 `Unauthorized`: upstream never
@@ -16,6 +17,7 @@
 
 pub mod bearer;
 pub mod csv;
+pub mod service_account;
 pub mod token_file;
 pub mod x509;
 

@@ -2,8 +2,11 @@
 //!
 //! For now one authorizer: `system:masters` may do everything, the control
 //! plane's own components (scheduler, controller-manager) may do
-//! everything, and everyone — anonymous included — may read the health and
-//! version endpoints. RBAC and the Node authorizer replace the middle rule.
+//! everything, everyone — anonymous included — may read the health and
+//! version endpoints, and every authenticated user API discovery, OpenAPI
+//! and the service-account issuer's discovery documents (upstream's default
+//! `system:discovery` and `system:service-account-issuer-discovery`
+//! bindings). RBAC and the Node authorizer replace the middle rule.
 
 use super::request::RequestInfo;
 use super::status::ApiError;
@@ -11,6 +14,18 @@ use super::user::{UserInfo, wellknown};
 
 /// Paths anyone may read (upstream's `system:public-info-viewer`).
 const PUBLIC_PATHS: [&str; 4] = ["/healthz", "/livez", "/readyz", "/version"];
+
+/// Paths (and what is below them) every authenticated user may read:
+/// API discovery and OpenAPI (upstream's `system:discovery`) and the
+/// service-account issuer's discovery documents
+/// (`system:service-account-issuer-discovery`).
+const AUTHENTICATED_PATHS: [&str; 5] = [
+    "/api",
+    "/apis",
+    "/openapi",
+    "/.well-known/openid-configuration",
+    "/openid/v1/jwks",
+];
 
 /// Upstream's forbidden message for `info`.
 pub fn forbidden(user: &UserInfo, info: &RequestInfo) -> ApiError {
@@ -66,6 +81,15 @@ pub fn authorize(user: &UserInfo, info: &RequestInfo) -> Result<(), ApiError> {
     {
         return Ok(());
     }
+    if !info.is_resource
+        && info.verb == "get"
+        && user.in_group(wellknown::AUTHENTICATED)
+        && AUTHENTICATED_PATHS
+            .iter()
+            .any(|p| path == *p || path.starts_with(&format!("{p}/")))
+    {
+        return Ok(());
+    }
     Err(forbidden(user, info))
 }
 
@@ -91,6 +115,18 @@ mod tests {
         );
         let health = RequestInfo::parse(&Method::GET, "/readyz", Some("verbose"));
         assert!(authorize(&UserInfo::anonymous(), &health).is_ok());
+        let jwks = RequestInfo::parse(&Method::GET, "/openid/v1/jwks", None);
+        assert!(authorize(&UserInfo::anonymous(), &jwks).is_err());
+        let service_account = UserInfo {
+            name: "system:serviceaccount:default:default".into(),
+            groups: vec![wellknown::AUTHENTICATED.into()],
+            ..Default::default()
+        };
+        assert!(authorize(&service_account, &jwks).is_ok());
+        let groups = RequestInfo::parse(&Method::GET, "/apis/apps/v1", None);
+        assert!(authorize(&service_account, &groups).is_ok());
+        assert!(authorize(&UserInfo::anonymous(), &groups).is_err());
+        assert!(authorize(&service_account, &list).is_err());
         let root = RequestInfo::parse(&Method::GET, "/", None);
         assert_eq!(
             authorize(&UserInfo::anonymous(), &root)

@@ -1,14 +1,19 @@
 //! The API's request handling: authorization, then a non-resource path
-//! (health and version: [`nonresource`]; discovery) or a resource request
-//! ([`resource`]).
+//! (health and version: [`nonresource`]; discovery; the service-account
+//! issuer's OIDC discovery) or a resource request ([`resource`], with the
+//! subresources that are more than a part of their object in
+//! `subresource`).
 
 mod body;
 pub mod health;
+mod issuer_discovery;
 mod negotiate;
 pub mod nonresource;
+mod options;
 mod patch;
 pub mod resource;
 mod response;
+mod subresource;
 pub mod version;
 pub mod watch;
 
@@ -24,6 +29,8 @@ use super::lifecycle::Lifecycle;
 use super::registry::Registry;
 use super::registry::catalog::Catalog;
 use super::request::RequestInfo;
+use super::serviceaccount::ServiceAccountTokens;
+use super::services::{self, ServiceNetwork};
 use super::status::ApiError;
 use super::user::UserInfo;
 use super::{authz, bootstrap, discovery, openapi};
@@ -35,24 +42,42 @@ pub struct Api {
     pub registry: Arc<Registry>,
     pub nonresource: NonResourceEndpoints,
     pub lifecycle: Lifecycle,
+    /// Issues `serviceaccounts/token` and serves the issuer's discovery.
+    pub service_accounts: Arc<ServiceAccountTokens>,
 }
 
 impl Api {
     /// The API over `storage`: every built-in resource served, the system
-    /// namespaces in place.
+    /// namespaces and the `kubernetes` Service in place (default Service
+    /// network), service-account tokens signed by a key minted now (tests,
+    /// embedding): see [`Api::start_with`].
     pub async fn start(storage: Arc<dyn Storage>, lifecycle: Lifecycle) -> Result<Api, ApiError> {
+        let tokens = Arc::new(ServiceAccountTokens::ephemeral());
+        Api::start_with(storage, lifecycle, &ServiceNetwork::default(), tokens).await
+    }
+
+    /// The API over `storage` with Services addressed as `network` says and
+    /// service-account tokens issued by `service_accounts`.
+    pub async fn start_with(
+        storage: Arc<dyn Storage>,
+        lifecycle: Lifecycle,
+        network: &ServiceNetwork,
+        service_accounts: Arc<ServiceAccountTokens>,
+    ) -> Result<Api, ApiError> {
         let catalog = Arc::new(Catalog::builtin());
         let registry = Arc::new(Registry::new(storage.clone()));
         for descriptor in catalog.snapshot().resources() {
             registry.add_builtin(descriptor.clone());
         }
         bootstrap::ensure_namespaces(&registry).await?;
+        services::install(&registry, network).await?;
         registry.start_caches();
         Ok(Api {
             catalog,
             registry,
             nonresource: NonResourceEndpoints::new(storage, lifecycle.clone()),
             lifecycle,
+            service_accounts,
         })
     }
 
@@ -73,8 +98,25 @@ impl Api {
         if let Some(response) = self.nonresource.serve(&request) {
             return response.await;
         }
+        // Errors go back in the representation the client reads (client-go
+        // typed clients ask for protobuf only), as upstream encodes them
+        // with the negotiated serializer.
+        let wants_protobuf = info.is_resource
+            && matches!(
+                negotiate::choose(request.headers()),
+                Ok(negotiate::Representation::Protobuf)
+            );
         let result = if info.is_resource {
-            resource::serve(&self.registry, &info, request, &self.lifecycle).await
+            resource::serve(
+                &self.registry,
+                &self.service_accounts,
+                &info,
+                request,
+                &self.lifecycle,
+            )
+            .await
+        } else if let Some(response) = issuer_discovery::serve(&self.service_accounts, &request) {
+            Ok(response)
         } else if let Some(response) = discovery::serve(&self.catalog, &request) {
             Ok(response)
         } else if let Some(response) = openapi::serve(&self.catalog, &request) {
@@ -82,7 +124,13 @@ impl Api {
         } else {
             Err(ApiError::no_route())
         };
-        result.unwrap_or_else(ApiError::into_response)
+        result.unwrap_or_else(|error| {
+            if wants_protobuf {
+                response::error_as_protobuf(error)
+            } else {
+                error.into_response()
+            }
+        })
     }
 
     /// This API as the connection layer's [`Handler`].

@@ -16,7 +16,7 @@ use crate::apiserver::admission::namespace_lifecycle;
 use crate::apiserver::http::RequestBody;
 use crate::apiserver::object::{ObjectExt, now_rfc3339};
 use crate::apiserver::patch::apply::{self, Apply};
-use crate::apiserver::patch::managed_fields::{FieldTracking, Scope, Write, manager, manager_name};
+use crate::apiserver::patch::managed_fields::{FieldTracking, Scope, Write, manager_name};
 use crate::apiserver::patch::schema::{Shapes, Type};
 use crate::apiserver::patch::{PatchType, go_format, strategic};
 use crate::apiserver::registry::Registry;
@@ -40,34 +40,12 @@ pub(super) fn user_agent<B>(request: &Request<B>) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// 422 for invalid write options (`CreateOptions`, `UpdateOptions`,
-/// `PatchOptions`), as upstream words it.
-fn invalid_options(kind: &str, errors: &[FieldError]) -> ApiError {
-    ApiError::invalid(
-        "meta.k8s.io",
-        kind,
-        "",
-        errors.iter().map(FieldError::to_cause).collect(),
-    )
-}
-
-/// Checks the `fieldManager` of a create or update (`kind`:
-/// `CreateOptions` or `UpdateOptions`) and credits the write to it (or to
-/// the User-Agent).
-pub(super) fn track_update(
-    kind: &str,
-    query: &Query,
-    user_agent: Option<&str>,
-    options: &mut WriteOptions,
-) -> Result<(), ApiError> {
-    let errors = manager::validate(query.get("fieldManager"));
-    if !errors.is_empty() {
-        return Err(invalid_options(kind, &errors));
-    }
+/// Credits a create or update to its `fieldManager` (or User-Agent).
+pub(super) fn credit_update<B>(options: &mut WriteOptions, request: &Request<B>) {
+    let agent = user_agent(request);
     options.managed_fields = FieldTracking::Update {
-        manager: manager_name(query.get("fieldManager"), user_agent),
+        manager: manager_name(options.field_manager.as_deref(), agent.as_deref()),
     };
-    Ok(())
 }
 
 /// Go's `strconv.ParseBool`.
@@ -130,7 +108,10 @@ pub(super) async fn patch(
     let agent = user_agent(&request);
     let bytes = body::read(request.into_body()).await?;
     let force = query.get("force").map(parse_bool).transpose()?;
-    let field_manager = query.get("fieldManager");
+    // The options' own checks (dryRun, fieldManager, fieldValidation) are
+    // done; these are PatchOptions' rules on top.
+    let field_manager = options.field_manager.clone();
+    let field_manager = field_manager.as_deref();
     let mut errors = Vec::new();
     if patch_type == PatchType::Apply {
         if field_manager.is_none_or(str::is_empty) {
@@ -145,9 +126,13 @@ pub(super) async fn patch(
             "may not be specified for non-apply patch",
         ));
     }
-    errors.extend(manager::validate(field_manager));
     if !errors.is_empty() {
-        return Err(invalid_options("PatchOptions", &errors));
+        return Err(ApiError::invalid(
+            "meta.k8s.io",
+            "PatchOptions",
+            "",
+            errors.iter().map(FieldError::to_cause).collect(),
+        ));
     }
     let ty = root.unwrap_or(Type::Untyped);
     if patch_type == PatchType::Apply {
@@ -161,9 +146,9 @@ pub(super) async fn patch(
             write: Write {
                 ty,
                 api_version: &api_version,
-                subresource: if part == Part::Status { "status" } else { "" },
+                subresource: part.subresource().unwrap_or_default(),
                 scope: match part {
-                    Part::Status => Scope::OnlyStatus,
+                    Part::Status | Part::Approval => Scope::OnlyStatus,
                     Part::Main if store.descriptor.subresource("status").is_some() => {
                         Scope::AllButStatus
                     }

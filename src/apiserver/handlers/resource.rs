@@ -7,18 +7,21 @@ use http::{Request, Response, StatusCode};
 use serde_json::Value;
 
 use super::negotiate::{self, Representation};
+use super::options::{self, OptionsKind};
+use super::subresource::{self, SubresourceRequest};
 use super::{body, patch, response, watch};
 use crate::apiserver::admission::namespace_lifecycle;
 use crate::apiserver::http::{RequestBody, ResponseBody};
 use crate::apiserver::lifecycle::Lifecycle;
 use crate::apiserver::registry::Registry;
 use crate::apiserver::registry::filter::Filter;
-use crate::apiserver::registry::resource::Verb;
+use crate::apiserver::registry::resource::{Storage, Verb};
 use crate::apiserver::registry::store::{
-    DeleteOptions, DeleteOutcome, FieldValidation, ListPage, Part, ResourceStore, WriteOptions,
+    DeleteOptions, DeleteOutcome, ListPage, Part, ResourceStore,
 };
 use crate::apiserver::request::RequestInfo;
 use crate::apiserver::request::query::{Query, ReadOptions};
+use crate::apiserver::serviceaccount::ServiceAccountTokens;
 use crate::apiserver::status::ApiError;
 use crate::apiserver::table::IncludeObject;
 
@@ -43,27 +46,10 @@ fn verb_of(info: &RequestInfo) -> Option<Verb> {
     })
 }
 
-fn write_options(query: &Query) -> Result<WriteOptions, ApiError> {
-    let dry_run = match query.get("dryRun") {
-        None | Some("") => false,
-        Some("All") => true,
-        Some(other) => {
-            return Err(ApiError::bad_request(format!(
-                "Invalid dry run value: {other:?}; supported values: \"All\""
-            )));
-        }
-    };
-    Ok(WriteOptions {
-        dry_run,
-        field_validation: FieldValidation::parse(query.get("fieldValidation"))?,
-        field_manager: query.get("fieldManager").map(Into::into),
-        managed_fields: Default::default(),
-    })
-}
-
 /// Serves one resource request.
 pub async fn serve(
     registry: &Registry,
+    tokens: &ServiceAccountTokens,
     info: &RequestInfo,
     request: Request<RequestBody>,
     lifecycle: &Lifecycle,
@@ -85,19 +71,41 @@ pub async fn serve(
         return Err(ApiError::no_route());
     }
     let part = match info.subresource.as_deref() {
+        // The legacy way to bind a pod: a Binding naming its pod.
+        None if descriptor.storage == Storage::Virtual
+            && descriptor.kind == "Binding"
+            && verb == Verb::Create =>
+        {
+            let namespace = namespace.ok_or_else(ApiError::no_route)?;
+            return subresource::serve_legacy_binding(registry, info, namespace, request).await;
+        }
         None => {
             if !descriptor.supports(verb) {
                 return Err(ApiError::method_not_allowed());
             }
             Part::Main
         }
-        Some("status") if descriptor.subresource("status").is_some() => {
+        Some(name @ ("status" | "approval")) if descriptor.subresource(name).is_some() => {
             if !matches!(verb, Verb::Get | Verb::Update | Verb::Patch) {
                 return Err(ApiError::method_not_allowed());
             }
-            Part::Status
+            if name == "status" {
+                Part::Status
+            } else {
+                Part::Approval
+            }
         }
-        Some(_) => return Err(ApiError::no_route()),
+        Some(other) => {
+            let context = SubresourceRequest {
+                registry,
+                tokens,
+                info,
+                store: &store,
+                namespace,
+                verb,
+            };
+            return subresource::serve(context, other, request).await;
+        }
     };
     if verb != Verb::Create {
         namespace_lifecycle::admit(registry, info, None).await?;
@@ -151,9 +159,8 @@ pub async fn serve(
             }
         }
         Verb::Create => {
-            let mut options = write_options(&query)?;
-            let agent = patch::user_agent(&request);
-            patch::track_update("CreateOptions", &query, agent.as_deref(), &mut options)?;
+            let mut options = options::write_options(request.uri().query(), OptionsKind::Create)?;
+            patch::credit_update(&mut options, &request);
             let object = read_object(request).await?;
             let name = object.pointer("/metadata/name").and_then(Value::as_str);
             namespace_lifecycle::admit(registry, info, name).await?;
@@ -169,9 +176,8 @@ pub async fn serve(
         }
         Verb::Update => {
             let name = name.ok_or_else(ApiError::no_route)?;
-            let mut options = write_options(&query)?;
-            let agent = patch::user_agent(&request);
-            patch::track_update("UpdateOptions", &query, agent.as_deref(), &mut options)?;
+            let mut options = options::write_options(request.uri().query(), OptionsKind::Update)?;
+            patch::credit_update(&mut options, &request);
             let object = read_object(request).await?;
             let written = store
                 .update(namespace, name, object, part, &options)
@@ -187,7 +193,7 @@ pub async fn serve(
         }
         Verb::Patch => {
             let name = name.ok_or_else(ApiError::no_route)?;
-            let options = write_options(&query)?;
+            let options = options::write_options(request.uri().query(), OptionsKind::Patch)?;
             let target = patch::Target {
                 store: &store,
                 namespace,
@@ -206,32 +212,52 @@ pub async fn serve(
         }
         Verb::Delete => {
             let name = name.ok_or_else(ApiError::no_route)?;
-            let write = write_options(&query)?;
+            let raw_query = request.uri().query().map(str::to_owned);
             let content_type = body::content_type(request.headers());
             let bytes = body::read(request.into_body()).await?;
             let bytes = body::delete_options_json(bytes, &content_type)?;
-            let options = DeleteOptions::from_body(&bytes, write)?;
-            match store.delete(namespace, name, &options).await? {
-                DeleteOutcome::Deleted(object) => {
-                    Ok(response::deleted(&descriptor, &object, representation))
+            let write = options::delete_write_options(raw_query.as_deref(), &bytes)?;
+            let options = DeleteOptions::from_request(&bytes, &query, write)?;
+            let warnings = store.delete_warnings(&options);
+            let reply = match store.delete(namespace, name, &options).await? {
+                DeleteOutcome::Deleted(object) if store.strategy.returns_deleted_object() => {
+                    response::object(
+                        StatusCode::OK,
+                        &object,
+                        &descriptor,
+                        representation,
+                        include,
+                    )
                 }
-                DeleteOutcome::Pending(object) => Ok(response::object(
-                    StatusCode::OK,
+                DeleteOutcome::Deleted(object) => {
+                    response::deleted(&descriptor, &object, representation)
+                }
+                // 202 only where upstream gives it: a legacy request for
+                // cascading deletion that could not finish at once.
+                DeleteOutcome::Pending(object) => response::object(
+                    if options.orphan_dependents == Some(false) {
+                        StatusCode::ACCEPTED
+                    } else {
+                        StatusCode::OK
+                    },
                     &object,
                     &descriptor,
                     representation,
                     include,
-                )),
-            }
+                ),
+            };
+            Ok(response::with_warnings(reply, &warnings))
         }
         Verb::DeleteCollection => {
             let read = ReadOptions::from_query(&query)?;
             let filter = filter(&store, namespace, None, &read)?;
-            let write = write_options(&query)?;
+            let raw_query = request.uri().query().map(str::to_owned);
             let content_type = body::content_type(request.headers());
             let bytes = body::read(request.into_body()).await?;
             let bytes = body::delete_options_json(bytes, &content_type)?;
-            let options = DeleteOptions::from_body(&bytes, write)?;
+            let write = options::delete_write_options(raw_query.as_deref(), &bytes)?;
+            let options = DeleteOptions::from_request(&bytes, &query, write)?;
+            let warnings = store.delete_warnings(&options);
             let deleted = store
                 .delete_collection(namespace, &filter, &options)
                 .await?;
@@ -241,12 +267,8 @@ pub async fn serve(
                 continue_token: None,
                 remaining: None,
             };
-            Ok(response::list(
-                &page,
-                &descriptor,
-                Representation::Json,
-                include,
-            ))
+            let reply = response::list(&page, &descriptor, Representation::Json, include);
+            Ok(response::with_warnings(reply, &warnings))
         }
     }
 }
@@ -270,4 +292,46 @@ async fn read_object(request: Request<RequestBody>) -> Result<Value, ApiError> {
     let content_type = body::content_type(request.headers());
     let bytes = body::read(request.into_body()).await?;
     body::parse_object(&bytes, &content_type)
+}
+
+/// A PATCH body, read: the one place every PATCH, of an object or of a
+/// subresource's view of one (`scale`), is parsed and applied.
+pub(super) enum PatchDocument {
+    Json(json_patch::Patch),
+    Merge(Value),
+}
+
+impl PatchDocument {
+    /// Reads a patch of media type `content_type`.
+    pub(super) fn parse(content_type: &str, patch: &[u8]) -> Result<PatchDocument, ApiError> {
+        Ok(match content_type {
+            "application/json-patch+json" => PatchDocument::Json(
+                serde_json::from_slice(patch)
+                    .map_err(|e| ApiError::bad_request(format!("invalid JSON patch: {e}")))?,
+            ),
+            "application/merge-patch+json" | "application/strategic-merge-patch+json" => {
+                PatchDocument::Merge(
+                    serde_json::from_slice(patch)
+                        .map_err(|e| ApiError::bad_request(format!("invalid merge patch: {e}")))?,
+                )
+            }
+            other => return Err(ApiError::unsupported_media_type(other)),
+        })
+    }
+
+    /// `current` patched.
+    pub(super) fn apply(&self, current: &Value) -> Result<Value, ApiError> {
+        let mut patched = current.clone();
+        match self {
+            PatchDocument::Json(patch) => json_patch::patch(&mut patched, patch).map_err(|e| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Invalid",
+                    format!("the server rejected our request due to an error in our request: {e}"),
+                )
+            })?,
+            PatchDocument::Merge(patch) => json_patch::merge(&mut patched, patch),
+        }
+        Ok(patched)
+    }
 }

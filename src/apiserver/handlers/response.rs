@@ -204,10 +204,35 @@ pub fn deleted(
     encode(StatusCode::OK, &status, representation)
 }
 
+/// A `Status` object a handler answers with (a subresource's success or
+/// refusal), as JSON or, for protobuf clients, protobuf.
+pub fn status(
+    code: StatusCode,
+    status: &Value,
+    representation: Representation,
+) -> Response<ResponseBody> {
+    let representation = match representation {
+        Representation::Protobuf => Representation::Protobuf,
+        _ => Representation::Json,
+    };
+    encode(code, status, representation)
+}
+
 /// Items as cached objects, for encoders that take them.
 pub fn cached(values: Vec<Value>) -> Vec<Arc<CachedObject>> {
     values
         .into_iter()
         .map(|v| Arc::new(CachedObject::new(String::new(), v, 0)))
         .collect()
+}
+
+/// An error as a protobuf `Status`, for clients that read only protobuf.
+pub fn error_as_protobuf(error: ApiError) -> Response<ResponseBody> {
+    let mut response = encode(error.code, &error.to_status(), Representation::Protobuf);
+    if let Some(seconds) = error.retry_after_seconds() {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
 }

@@ -8,6 +8,7 @@
 //! * [`codec`]: the encoding at rest;
 //! * [`filter`]: which objects a request selects;
 //! * [`store`]: the verbs;
+//! * [`subresources`]: scale, binding, eviction and token requests;
 //! * [`cache`]: the watch cache that serves lists and watches.
 
 pub mod builtin;
@@ -19,6 +20,7 @@ pub mod kinds;
 pub mod resource;
 pub mod store;
 pub mod strategy;
+pub mod subresources;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -89,6 +91,22 @@ impl Registry {
             if store.descriptor.key_prefix().is_some() {
                 store.start_cache();
             }
+        }
+    }
+
+    /// Puts `hooks` around the writes of a served resource.
+    pub fn set_hooks(
+        &self,
+        group: &str,
+        version: &str,
+        plural: &str,
+        hooks: Arc<dyn store::hooks::WriteHooks>,
+    ) {
+        let key = (group.to_owned(), version.to_owned(), plural.to_owned());
+        let mut stores = self.stores.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(store) = stores.get(&key) {
+            let hooked = Arc::new(store.with_hooks(hooks));
+            stores.insert(key, hooked);
         }
     }
 

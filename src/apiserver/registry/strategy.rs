@@ -24,6 +24,20 @@ pub struct Normalized {
     pub unknown_fields: Vec<String>,
 }
 
+/// What a kind's objects do with their dependents when deleted without a
+/// `propagationPolicy` (upstream's `DefaultGarbageCollectionPolicy`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum GarbageCollection {
+    /// Dependents go too (in the background, unless asked otherwise).
+    #[default]
+    DeleteDependents,
+    /// Dependents stay: the object gets the `orphan` finalizer.
+    OrphanDependents,
+    /// The kind takes part in no garbage collection: no finalizer is ever
+    /// added for it, whatever the request says (events).
+    Unsupported,
+}
+
 /// Per-kind behaviour. Every method has the behaviour of a kind with no
 /// special rules, so a strategy only says what differs.
 pub trait Strategy: Send + Sync + 'static {
@@ -77,6 +91,27 @@ pub trait Strategy: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// Carries over what a write through `subresource` (`status`,
+    /// `approval`) may not change; the store has already kept everything
+    /// but `status` from `old`.
+    fn prepare_for_subresource_update(
+        &self,
+        _subresource: &str,
+        _object: &mut Value,
+        _old: &Value,
+    ) {
+    }
+
+    /// Validation of a write through `subresource`.
+    fn validate_subresource_update(
+        &self,
+        _subresource: &str,
+        _object: &Value,
+        _old: &Value,
+    ) -> Vec<FieldError> {
+        Vec::new()
+    }
+
     /// A field-selector value beyond `metadata.name`/`metadata.namespace`,
     /// which every kind supports. Whether a field is supported must depend
     /// on the field alone (an empty object is asked to check a selector);
@@ -97,6 +132,24 @@ pub trait Strategy: Send + Sync + 'static {
     fn finalized(&self, object: &Value) -> bool {
         use crate::apiserver::object::ObjectExt;
         object.finalizers().is_empty()
+    }
+
+    /// Graceful deletion (upstream's `CheckGracefulDelete`): `None` for
+    /// kinds that are removed at once; for kinds with a grace period (pods)
+    /// the seconds to wait, given the request's `gracePeriodSeconds`.
+    fn deletion_grace_period(&self, _object: &Value, _requested: Option<i64>) -> Option<i64> {
+        None
+    }
+
+    /// What happens to dependents when the request does not say.
+    fn garbage_collection(&self) -> GarbageCollection {
+        GarbageCollection::DeleteDependents
+    }
+
+    /// Whether an immediate DELETE answers with the deleted object rather
+    /// than a `Status` (upstream's `ReturnDeletedObject`).
+    fn returns_deleted_object(&self) -> bool {
+        false
     }
 
     /// Whether PUT of a missing object creates it.

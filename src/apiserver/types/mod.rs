@@ -10,6 +10,8 @@
 //! `+mapType` markers. The protobuf codec, strategic merge patch,
 //! server-side apply and the OpenAPI documents all read it.
 
+pub mod zero_values;
+
 use std::collections::HashMap;
 use std::sync::OnceLock;
 

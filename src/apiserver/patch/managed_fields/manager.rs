@@ -7,8 +7,6 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::apiserver::validation::FieldError;
-
 /// The longest `fieldManager` upstream accepts (bytes).
 pub const MAX_LENGTH: usize = 128;
 
@@ -56,27 +54,6 @@ pub fn manager_name(field_manager: Option<&str>, user_agent: Option<&str>) -> St
     } else {
         name
     }
-}
-
-/// The `fieldManager` parameter's errors (too long, unprintable).
-pub fn validate(field_manager: Option<&str>) -> Vec<FieldError> {
-    let Some(manager) = field_manager else {
-        return Vec::new();
-    };
-    let mut errors = Vec::new();
-    if manager.len() > MAX_LENGTH {
-        errors.push(FieldError::too_long("fieldManager", MAX_LENGTH));
-    }
-    for (i, c) in manager.char_indices() {
-        if !printable(c) {
-            errors.push(FieldError::invalid(
-                "fieldManager",
-                manager,
-                format!("invalid character U+{:04X} (at position {i})", c as u32),
-            ));
-        }
-    }
-    errors
 }
 
 /// What identifies a `managedFields` entry: one per manager, operation,
@@ -165,9 +142,6 @@ mod tests {
         assert_eq!(manager_name(Some(""), None), "unknown");
         assert_eq!(manager_name(None, Some("a\u{7}b/1")), "ab");
         assert_eq!(manager_name(None, Some(&"x".repeat(200))).len(), 128);
-        assert!(validate(Some("ok")).is_empty());
-        assert_eq!(validate(Some(&"x".repeat(129))).len(), 1);
-        assert_eq!(validate(Some("a\u{7}")).len(), 1);
     }
 
     #[test]

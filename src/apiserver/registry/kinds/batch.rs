@@ -12,7 +12,7 @@ use super::fields::{
 };
 use super::pod_spec::{default_template, validate_template};
 use crate::apiserver::object::ObjectExt;
-use crate::apiserver::registry::strategy::{FieldLookup, Strategy};
+use crate::apiserver::registry::strategy::{FieldLookup, GarbageCollection, Strategy};
 use crate::apiserver::validation::FieldError;
 use crate::apiserver::validation::labels::{
     as_selector, go_label_selector, go_string_map, string_map, validate_label_selector,
@@ -248,6 +248,12 @@ fn default_job_spec(spec: &mut Value) {
 impl Strategy for JobStrategy {
     fn tracks_generation(&self) -> bool {
         true
+    }
+
+    /// batch/v1 keeps a deleted Job's pods unless told otherwise, for
+    /// compatibility with its first clients (kubectl asks for Background).
+    fn garbage_collection(&self) -> GarbageCollection {
+        GarbageCollection::OrphanDependents
     }
 
     fn default(&self, job: &mut Value) {

@@ -1,6 +1,7 @@
 //! CertificateSigningRequests: the request is fixed once made (only the
-//! approval and status subresources change a CSR), a signer and usages are
-//! required, and `spec.signerName` is a field selector.
+//! approval and status subresources change a CSR, see
+//! [`super::certificate_status`]), a signer and usages are required, and
+//! `spec.signerName` is a field selector.
 
 use serde_json::Value;
 
@@ -17,6 +18,19 @@ impl Strategy for CertificateSigningRequestStrategy {
         if let Some(spec) = old.get("spec") {
             csr["spec"] = spec.clone();
         }
+    }
+
+    fn prepare_for_subresource_update(&self, subresource: &str, csr: &mut Value, old: &Value) {
+        super::certificate_status::prepare(subresource, csr, old);
+    }
+
+    fn validate_subresource_update(
+        &self,
+        subresource: &str,
+        csr: &Value,
+        old: &Value,
+    ) -> Vec<FieldError> {
+        super::certificate_status::validate(subresource, csr, old)
     }
 
     fn validate(&self, csr: &Value) -> Vec<FieldError> {

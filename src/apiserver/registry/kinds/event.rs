@@ -1,15 +1,30 @@
-//! Events (core/v1): the field selectors kubectl and controllers use to
+//! Events: no garbage collection (core/v1 and events.k8s.io/v1), and for
+//! core/v1 the field selectors kubectl and controllers use to
 //! find the events of an object (`involvedObject.*`, `reason`, `type`,
 //! `source`, `reportingComponent`).
 
 use serde_json::Value;
 
 use super::fields::{selectable, str_at};
-use crate::apiserver::registry::strategy::{FieldLookup, Strategy};
+use crate::apiserver::registry::strategy::{FieldLookup, GarbageCollection, Strategy};
 
 pub struct EventStrategy;
 
+/// events.k8s.io/v1 Events: only the garbage collection rule.
+pub struct EventsV1Strategy;
+
+impl Strategy for EventsV1Strategy {
+    fn garbage_collection(&self) -> GarbageCollection {
+        GarbageCollection::Unsupported
+    }
+}
+
 impl Strategy for EventStrategy {
+    /// Events own nothing and are owned by nothing the collector tracks.
+    fn garbage_collection(&self) -> GarbageCollection {
+        GarbageCollection::Unsupported
+    }
+
     fn field_value(&self, event: &Value, field: &str) -> FieldLookup {
         let involved = |key: &str| selectable(event, &format!("/involvedObject/{key}"));
         match field {

@@ -4,6 +4,7 @@
 //! [`DefaultStrategy`] inside that.
 
 mod batch;
+mod certificate_status;
 mod certificates;
 mod config;
 mod cron_schedule;
@@ -17,6 +18,7 @@ pub mod pod_spec;
 mod rbac;
 mod scheduling;
 mod service;
+mod service_account;
 mod storage;
 pub mod typed;
 mod workloads;
@@ -34,13 +36,14 @@ pub use self::batch::{CronJobStrategy, JobStrategy};
 pub use self::certificates::CertificateSigningRequestStrategy;
 pub use self::config::{ConfigMapStrategy, SecretStrategy};
 pub use self::endpoints::{EndpointSliceStrategy, EndpointsStrategy};
-pub use self::event::EventStrategy;
+pub use self::event::{EventStrategy, EventsV1Strategy};
 pub use self::namespace::NamespaceStrategy;
 pub use self::node::NodeStrategy;
 pub use self::pod::{PodStrategy, PodTemplateStrategy};
 pub use self::rbac::{BindingStrategy, RoleStrategy};
 pub use self::scheduling::PriorityClassStrategy;
 pub use self::service::ServiceStrategy;
+pub use self::service_account::ServiceAccountStrategy;
 pub use self::storage::{
     PersistentVolumeClaimStrategy, PersistentVolumeStrategy, StorageClassStrategy,
 };
@@ -67,7 +70,9 @@ pub fn strategy_for(group: &str, version: &str, kind: &str) -> Arc<dyn Strategy>
         ("", "v1", "Endpoints") => typed::<core::v1::Endpoints, _>(EndpointsStrategy),
         ("", "v1", "ConfigMap") => typed::<core::v1::ConfigMap, _>(ConfigMapStrategy),
         ("", "v1", "Secret") => typed::<core::v1::Secret, _>(SecretStrategy),
-        ("", "v1", "ServiceAccount") => typed::<core::v1::ServiceAccount, _>(d),
+        ("", "v1", "ServiceAccount") => {
+            typed::<core::v1::ServiceAccount, _>(ServiceAccountStrategy)
+        }
         ("", "v1", "Node") => typed::<core::v1::Node, _>(NodeStrategy),
         ("", "v1", "Event") => typed::<core::v1::Event, _>(EventStrategy),
         ("", "v1", "PersistentVolume") => {
@@ -107,7 +112,7 @@ pub fn strategy_for(group: &str, version: &str, kind: &str) -> Arc<dyn Strategy>
         ("discovery.k8s.io", "v1", "EndpointSlice") => {
             typed::<discovery::v1::EndpointSlice, _>(EndpointSliceStrategy)
         }
-        ("events.k8s.io", "v1", "Event") => typed::<events::v1::Event, _>(d),
+        ("events.k8s.io", "v1", "Event") => typed::<events::v1::Event, _>(EventsV1Strategy),
         ("networking.k8s.io", "v1", "Ingress") => typed::<networking::v1::Ingress, _>(g),
         ("networking.k8s.io", "v1", "IngressClass") => typed::<networking::v1::IngressClass, _>(d),
         ("networking.k8s.io", "v1", "NetworkPolicy") => {

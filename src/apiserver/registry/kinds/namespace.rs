@@ -76,6 +76,10 @@ impl Strategy for NamespaceStrategy {
         !spec_finalizers(object).is_empty()
     }
 
+    fn returns_deleted_object(&self) -> bool {
+        true
+    }
+
     fn finalized(&self, object: &Value) -> bool {
         object.finalizers().is_empty() && spec_finalizers(object).is_empty()
     }

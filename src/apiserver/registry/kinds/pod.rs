@@ -317,12 +317,48 @@ impl Strategy for PodStrategy {
             _ => FieldLookup::Unsupported,
         }
     }
+
+    /// A pod's kubelet needs time to stop its containers: the grace the
+    /// request asks for, else the pod's own, else none. A pod no kubelet
+    /// runs (unscheduled) or whose containers are done goes at once.
+    fn deletion_grace_period(&self, pod: &Value, requested: Option<i64>) -> Option<i64> {
+        let own = pod
+            .pointer("/spec/terminationGracePeriodSeconds")
+            .and_then(Value::as_i64);
+        let mut period = requested.or(own).unwrap_or(0);
+        if str_at(pod, "/spec/nodeName").is_empty()
+            || matches!(str_at(pod, "/status/phase"), "Succeeded" | "Failed")
+        {
+            period = 0;
+        }
+        Some(if period < 0 { 1 } else { period })
+    }
+
+    fn returns_deleted_object(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::apiserver::registry::strategy::field_value;
+
+    #[test]
+    fn grace_periods_follow_the_pod() {
+        let bound = json!({"spec": {"nodeName": "n1", "terminationGracePeriodSeconds": 30}});
+        assert_eq!(PodStrategy.deletion_grace_period(&bound, None), Some(30));
+        assert_eq!(PodStrategy.deletion_grace_period(&bound, Some(5)), Some(5));
+        assert_eq!(PodStrategy.deletion_grace_period(&bound, Some(-3)), Some(1));
+        let unbound = json!({"spec": {"terminationGracePeriodSeconds": 30}});
+        assert_eq!(
+            PodStrategy.deletion_grace_period(&unbound, Some(10)),
+            Some(0)
+        );
+        let mut done = bound.clone();
+        done["status"] = json!({"phase": "Succeeded"});
+        assert_eq!(PodStrategy.deletion_grace_period(&done, None), Some(0));
+    }
 
     fn created(mut pod: Value) -> Value {
         PodStrategy.prepare_for_create(&mut pod);

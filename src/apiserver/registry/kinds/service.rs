@@ -2,8 +2,10 @@
 //! port protocols and target ports, traffic policies, IP families), the
 //! values a client may leave out of an update (cluster IPs, node ports),
 //! validation of ports, types and IPs, and the `spec.clusterIP` and
-//! `spec.type` field selectors. Allocating cluster IPs and node ports is
-//! the allocator's job, not this one's.
+//! `spec.type` field selectors. Allocating cluster IPs and node ports (and settling IP
+//! families) is the allocator's job (`apiserver::services`), not this one's;
+//! on update this keeps what was allocated and drops what a type change
+//! makes meaningless, as upstream's strategy does.
 
 use std::collections::BTreeSet;
 
@@ -48,32 +50,6 @@ fn reconcile_cluster_ips(spec: &mut Value) {
         (false, None) => spec["clusterIPs"] = json!([single]),
         (true, Some(first)) => spec["clusterIP"] = json!(first),
         _ => {}
-    }
-}
-
-/// The IP families and policy of a new service, for a single-stack IPv4
-/// cluster: what the allocator would settle on.
-fn default_ip_families(spec: &mut Value) {
-    if string(spec, "type") == "ExternalName" {
-        return;
-    }
-    let headless = string(spec, "clusterIP") == HEADLESS;
-    let selectorless = get(spec, "selector")
-        .as_object()
-        .is_none_or(|m| m.is_empty());
-    if headless && selectorless {
-        // Headless services without selectors carry endpoints of any family.
-        default_field(spec, "ipFamilyPolicy", "RequireDualStack");
-        default_field(spec, "ipFamilies", json!(["IPv4", "IPv6"]));
-        return;
-    }
-    default_field(spec, "ipFamilyPolicy", "SingleStack");
-    if elements(spec, "ipFamilies").is_empty() {
-        let family = match string(spec, "clusterIP").parse::<std::net::IpAddr>() {
-            Ok(std::net::IpAddr::V6(_)) => "IPv6",
-            _ => "IPv4",
-        };
-        spec["ipFamilies"] = json!([family]);
     }
 }
 
@@ -276,6 +252,128 @@ fn validate_spec(spec: &Value) -> Vec<FieldError> {
     errors
 }
 
+fn needs_cluster_ip(spec: &Value) -> bool {
+    string(spec, "type") != "ExternalName"
+}
+
+fn needs_node_ports(spec: &Value) -> bool {
+    matches!(string(spec, "type"), "NodePort" | "LoadBalancer")
+}
+
+fn needs_health_check_port(spec: &Value) -> bool {
+    string(spec, "type") == "LoadBalancer" && string(spec, "externalTrafficPolicy") == "Local"
+}
+
+fn node_ports(spec: &Value) -> BTreeSet<i64> {
+    elements(spec, "ports")
+        .iter()
+        .filter_map(|p| int(p, "nodePort"))
+        .filter(|p| *p != 0)
+        .collect()
+}
+
+/// What the server allocated stays when an update leaves it out and the
+/// Service still needs it (upstream's `patchAllocatedValues`): cluster IPs
+/// and families, node ports (matched by port name, unless another port
+/// now uses them) and the health check node port.
+fn keep_allocated_values(spec: &mut Value, old: &Value) {
+    if needs_cluster_ip(old) && needs_cluster_ip(spec) {
+        for allocated in ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"] {
+            let empty = match spec.get(allocated) {
+                Some(Value::Array(a)) => a.is_empty(),
+                other => is_unset(other),
+            };
+            if empty && let Some(value) = old.get(allocated) {
+                spec[allocated] = value.clone();
+            }
+        }
+    }
+    if needs_node_ports(old) && needs_node_ports(spec) {
+        let used: BTreeSet<i64> = node_ports(old)
+            .intersection(&node_ports(spec))
+            .copied()
+            .collect();
+        let by_name: Vec<(String, i64)> = elements(old, "ports")
+            .iter()
+            .map(|p| {
+                (
+                    string(p, "name").to_owned(),
+                    int(p, "nodePort").unwrap_or(0),
+                )
+            })
+            .collect();
+        for port in elements_mut(spec, "ports") {
+            if int(port, "nodePort").unwrap_or(0) != 0 {
+                continue;
+            }
+            let name = string(port, "name").to_owned();
+            if let Some((_, old_port)) = by_name.iter().find(|(n, _)| *n == name)
+                && *old_port != 0
+                && !used.contains(old_port)
+            {
+                port["nodePort"] = json!(old_port);
+            }
+        }
+    }
+    if needs_health_check_port(old)
+        && needs_health_check_port(spec)
+        && int(spec, "healthCheckNodePort").unwrap_or(0) == 0
+        && let Some(port) = old.get("healthCheckNodePort")
+    {
+        spec["healthCheckNodePort"] = port.clone();
+    }
+}
+
+fn remove(spec: &mut Value, field: &str) {
+    if let Some(map) = spec.as_object_mut() {
+        map.remove(field);
+    }
+}
+
+/// Drops what a type change makes meaningless, where the server may have
+/// set it and the client did not change it (upstream's
+/// `dropTypeDependentFields`): the allocator then frees it.
+fn drop_type_dependent_fields(spec: &mut Value, old: &Value) {
+    if needs_cluster_ip(old) && !needs_cluster_ip(spec) {
+        if elements(spec, "clusterIPs") == elements(old, "clusterIPs") {
+            remove(spec, "clusterIP");
+            remove(spec, "clusterIPs");
+        }
+        if elements(spec, "ipFamilies") == elements(old, "ipFamilies") {
+            remove(spec, "ipFamilies");
+        }
+        if spec.get("ipFamilyPolicy") == old.get("ipFamilyPolicy") {
+            remove(spec, "ipFamilyPolicy");
+        }
+    }
+    if needs_node_ports(old)
+        && !needs_node_ports(spec)
+        && node_ports(old).is_superset(&node_ports(spec))
+    {
+        for port in elements_mut(spec, "ports") {
+            remove(port, "nodePort");
+        }
+    }
+    if needs_health_check_port(old)
+        && !needs_health_check_port(spec)
+        && spec.get("healthCheckNodePort") == old.get("healthCheckNodePort")
+    {
+        remove(spec, "healthCheckNodePort");
+    }
+    if string(old, "type") == "LoadBalancer"
+        && string(spec, "type") != "LoadBalancer"
+        && spec.get("allocateLoadBalancerNodePorts") == old.get("allocateLoadBalancerNodePorts")
+    {
+        remove(spec, "allocateLoadBalancerNodePorts");
+    }
+    if externally_accessible(old)
+        && !externally_accessible(spec)
+        && spec.get("externalTrafficPolicy") == old.get("externalTrafficPolicy")
+    {
+        remove(spec, "externalTrafficPolicy");
+    }
+}
+
 fn go_strings(values: &[Value]) -> String {
     let body: Vec<String> = values
         .iter()
@@ -287,6 +385,10 @@ fn go_strings(values: &[Value]) -> String {
 impl Strategy for ServiceStrategy {
     fn name_rule(&self) -> NameRule {
         NameRule::Dns1035Label
+    }
+
+    fn returns_deleted_object(&self) -> bool {
+        true
     }
 
     fn default(&self, service: &mut Value) {
@@ -338,7 +440,6 @@ impl Strategy for ServiceStrategy {
         if let Some(spec) = service.get_mut("spec").filter(|s| s.is_object()) {
             default_field(spec, "type", "ClusterIP");
             reconcile_cluster_ips(spec);
-            default_ip_families(spec);
         }
     }
 
@@ -349,39 +450,12 @@ impl Strategy for ServiceStrategy {
         ) else {
             return;
         };
-        // What the server allocated stays unless the client names it.
-        let same_kind =
-            string(spec, "type") == string(old_spec, "type") || string(spec, "type").is_empty();
-        if same_kind {
-            for allocated in [
-                "clusterIP",
-                "clusterIPs",
-                "ipFamilies",
-                "ipFamilyPolicy",
-                "healthCheckNodePort",
-            ] {
-                if is_unset(spec.get(allocated))
-                    && let Some(value) = old_spec.get(allocated)
-                {
-                    spec[allocated] = value.clone();
-                }
-            }
-            let old_ports = elements(old_spec, "ports").to_vec();
-            for port in elements_mut(spec, "ports") {
-                if int(port, "nodePort").unwrap_or(0) != 0 {
-                    continue;
-                }
-                let matching = old_ports.iter().find(|o| {
-                    int(o, "port") == int(port, "port")
-                        && (string(o, "protocol") == string(port, "protocol")
-                            || string(port, "protocol").is_empty())
-                });
-                if let Some(node_port) = matching.and_then(|o| o.get("nodePort")) {
-                    port["nodePort"] = node_port.clone();
-                }
-            }
+        if is_unset(spec.get("type")) {
+            spec["type"] = old_spec["type"].clone();
         }
+        keep_allocated_values(spec, old_spec);
         reconcile_cluster_ips(spec);
+        drop_type_dependent_fields(spec, old_spec);
     }
 
     fn validate(&self, service: &Value) -> Vec<FieldError> {
@@ -457,8 +531,6 @@ mod tests {
                 "type": "ClusterIP",
                 "sessionAffinity": "None",
                 "internalTrafficPolicy": "Cluster",
-                "ipFamilyPolicy": "SingleStack",
-                "ipFamilies": ["IPv4"],
             })
         );
         assert_eq!(service["status"], json!({"loadBalancer": {}}));
@@ -480,9 +552,8 @@ mod tests {
     }
 
     #[test]
-    fn headless_without_selector_is_dual_stack() {
+    fn headless_services_need_no_ports() {
         let spec = &created(json!({"spec": {"clusterIP": "None"}}))["spec"];
-        assert_eq!(spec["ipFamilyPolicy"], "RequireDualStack");
         assert_eq!(spec["clusterIPs"], json!(["None"]));
         assert!(validate_spec(spec).is_empty());
     }
@@ -563,6 +634,28 @@ mod tests {
                 "spec.clusterIPs[0]: Invalid value: []string{\"10.96.0.11\"}: may not change once set"
             ]
         );
+    }
+
+    #[test]
+    fn type_changes_drop_what_the_server_set() {
+        let mut old = web();
+        old["spec"]["type"] = json!("NodePort");
+        old["spec"]["clusterIP"] = json!("10.96.0.10");
+        let mut old = created(old);
+        old["spec"]["ports"][0]["nodePort"] = json!(30080);
+        let mut to_cluster_ip = old.clone();
+        to_cluster_ip["spec"]["type"] = json!("ClusterIP");
+        ServiceStrategy.prepare_for_update(&mut to_cluster_ip, &old);
+        assert!(to_cluster_ip["spec"]["ports"][0].get("nodePort").is_none());
+        assert!(to_cluster_ip["spec"].get("externalTrafficPolicy").is_none());
+        assert_eq!(to_cluster_ip["spec"]["clusterIP"], "10.96.0.10");
+        let mut external = old.clone();
+        external["spec"]["type"] = json!("ExternalName");
+        external["spec"]["externalName"] = json!("db.example.com");
+        ServiceStrategy.prepare_for_update(&mut external, &old);
+        assert!(external["spec"].get("clusterIP").is_none());
+        assert!(external["spec"].get("clusterIPs").is_none());
+        assert!(ServiceStrategy.validate(&external).is_empty());
     }
 
     #[test]

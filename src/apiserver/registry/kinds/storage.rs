@@ -97,6 +97,10 @@ fn storage_request(spec: &Value) -> Option<&str> {
 }
 
 impl Strategy for PersistentVolumeClaimStrategy {
+    fn returns_deleted_object(&self) -> bool {
+        true
+    }
+
     fn default(&self, claim: &mut Value) {
         if let Some(spec) = claim.get_mut("spec").filter(|s| s.is_object()) {
             default_field(spec, "volumeMode", "Filesystem");
@@ -165,6 +169,10 @@ impl Strategy for PersistentVolumeClaimStrategy {
 }
 
 impl Strategy for PersistentVolumeStrategy {
+    fn returns_deleted_object(&self) -> bool {
+        true
+    }
+
     fn default(&self, volume: &mut Value) {
         if let Some(spec) = volume.get_mut("spec").filter(|s| s.is_object()) {
             default_field(spec, "persistentVolumeReclaimPolicy", "Retain");

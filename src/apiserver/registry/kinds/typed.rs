@@ -2,7 +2,9 @@
 //! deserialized into the typed struct and serialized back, which drops the
 //! fields the schema does not know (reporting their paths for
 //! `fieldValidation`) and rejects values of the wrong type, as decoding
-//! into Go structs does upstream.
+//! into Go structs does upstream. Fields Go would decode as zero values
+//! are filled in first ([`zero_values`]), so that a missing required field
+//! is a validation error (422), as upstream, not an undecodable body.
 
 use std::marker::PhantomData;
 
@@ -10,7 +12,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::apiserver::registry::strategy::{FieldLookup, Normalized, Strategy};
+use crate::apiserver::registry::strategy::{FieldLookup, GarbageCollection, Normalized, Strategy};
+use crate::apiserver::types::{Schema, zero_values};
 use crate::apiserver::validation::FieldError;
 use crate::apiserver::validation::names::NameRule;
 
@@ -49,6 +52,22 @@ fn upstream_path(path: &serde_ignored::Path) -> String {
     }
 }
 
+/// Removes the `null` members of every object in `value`. Decoding into
+/// Go structs treats `null` as absent (Go clients send
+/// `"creationTimestamp": null` and `"expirationTimestamp": null` for unset
+/// times), while the typed structs here would refuse it for required
+/// fields.
+fn drop_null_members(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, member| !member.is_null());
+            map.values_mut().for_each(drop_null_members);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_null_members),
+        _ => {}
+    }
+}
+
 impl<K, S> Strategy for Typed<K, S>
 where
     K: k8s_openapi::Resource + DeserializeOwned + Serialize + 'static,
@@ -66,7 +85,11 @@ where
         self.inner.keeps_status_on_create()
     }
 
-    fn normalize(&self, object: Value) -> Result<Normalized, String> {
+    fn normalize(&self, mut object: Value) -> Result<Normalized, String> {
+        drop_null_members(&mut object);
+        if let Some(message) = Schema::get().message_for(K::API_VERSION, K::KIND) {
+            zero_values::fill_required(&mut object, &message);
+        }
         let mut unknown_fields = Vec::new();
         let typed: K = serde_ignored::deserialize(object, |path| {
             unknown_fields.push(upstream_path(&path));
@@ -104,6 +127,21 @@ where
         self.inner.validate_update(object, old)
     }
 
+    fn prepare_for_subresource_update(&self, subresource: &str, object: &mut Value, old: &Value) {
+        self.inner
+            .prepare_for_subresource_update(subresource, object, old)
+    }
+
+    fn validate_subresource_update(
+        &self,
+        subresource: &str,
+        object: &Value,
+        old: &Value,
+    ) -> Vec<FieldError> {
+        self.inner
+            .validate_subresource_update(subresource, object, old)
+    }
+
     fn field_value(&self, object: &Value, field: &str) -> FieldLookup {
         self.inner.field_value(object, field)
     }
@@ -114,6 +152,18 @@ where
 
     fn finalized(&self, object: &Value) -> bool {
         self.inner.finalized(object)
+    }
+
+    fn deletion_grace_period(&self, object: &Value, requested: Option<i64>) -> Option<i64> {
+        self.inner.deletion_grace_period(object, requested)
+    }
+
+    fn garbage_collection(&self) -> GarbageCollection {
+        self.inner.garbage_collection()
+    }
+
+    fn returns_deleted_object(&self) -> bool {
+        self.inner.returns_deleted_object()
     }
 
     fn allow_create_on_update(&self) -> bool {
@@ -150,6 +200,20 @@ mod tests {
             normalized.object["spec"]["containers"][0]["image"],
             "busybox"
         );
+    }
+
+    #[test]
+    fn nulls_are_absent_as_in_go() {
+        use k8s_openapi::api::authentication::v1::TokenRequest;
+        let strategy = Typed::<TokenRequest, _>::new(DefaultStrategy);
+        let body = json!({
+            "apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
+            "metadata": {"creationTimestamp": null},
+            "spec": {"audiences": null, "boundObjectRef": null},
+        });
+        let normalized = strategy.normalize(body).unwrap();
+        assert!(normalized.unknown_fields.is_empty());
+        assert_eq!(normalized.object["spec"], json!({"audiences": []}));
     }
 
     #[test]

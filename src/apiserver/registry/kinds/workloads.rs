@@ -13,7 +13,7 @@ use super::fields::{
 };
 use super::pod_spec::{default_template, validate_template};
 use crate::apiserver::object::ObjectExt;
-use crate::apiserver::registry::strategy::{FieldLookup, Strategy};
+use crate::apiserver::registry::strategy::{FieldLookup, GarbageCollection, Strategy};
 use crate::apiserver::validation::FieldError;
 use crate::apiserver::validation::labels::{
     as_selector, go_label_selector, go_string_map, selector_is_empty, string_map,
@@ -457,6 +457,12 @@ fn replicas_field(object: &Value) -> FieldLookup {
 impl Strategy for ReplicationControllerStrategy {
     fn tracks_generation(&self) -> bool {
         true
+    }
+
+    /// core/v1 keeps a deleted controller's pods unless told otherwise,
+    /// for compatibility with its first clients.
+    fn garbage_collection(&self) -> GarbageCollection {
+        GarbageCollection::OrphanDependents
     }
 
     fn default(&self, object: &mut Value) {

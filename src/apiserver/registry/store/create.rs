@@ -64,31 +64,7 @@ impl ResourceStore {
             .strategy
             .normalize(body)
             .map_err(ApiError::bad_request)?;
-        let mut warnings = Vec::new();
-        if !normalized.unknown_fields.is_empty() {
-            match validation {
-                FieldValidation::Ignore => {}
-                FieldValidation::Warn => {
-                    warnings.extend(
-                        normalized
-                            .unknown_fields
-                            .iter()
-                            .map(|f| format!("unknown field {f:?}")),
-                    );
-                }
-                FieldValidation::Strict => {
-                    let listed: Vec<String> = normalized
-                        .unknown_fields
-                        .iter()
-                        .map(|f| format!("unknown field {f:?}"))
-                        .collect();
-                    return Err(ApiError::bad_request(format!(
-                        "strict decoding error: {}",
-                        listed.join(", ")
-                    )));
-                }
-            }
-        }
+        let warnings = validation.check(&normalized.unknown_fields)?;
         Ok((normalized.object, warnings))
     }
 
@@ -177,6 +153,27 @@ impl ResourceStore {
         self.invalid(&object, errors)?;
         self.track_create(&mut object, options);
 
+        if self.hooks.is_some() && object.name().is_none() {
+            // What the hooks reserve names the object (an IPAddress's
+            // parentRef): settle a generated name first, as upstream does.
+            let prefix = object.generate_name().unwrap_or_default().to_owned();
+            object.set_meta("name", format!("{prefix}{}", random_suffix()));
+        }
+        let reservation = self.reserve_create(&mut object, options.dry_run).await?;
+        let result = self.store_new(namespace, object, warnings, options).await;
+        super::hooks::settle(reservation, &result).await;
+        result
+    }
+
+    /// Stores a new, validated object (under a fresh name if it asked for
+    /// a generated one).
+    async fn store_new(
+        &self,
+        namespace: Option<&str>,
+        mut object: Value,
+        warnings: Vec<String>,
+        options: &WriteOptions,
+    ) -> Result<Written, ApiError> {
         let generated = object.name().is_none();
         for _ in 0..GENERATE_ATTEMPTS {
             if generated {

@@ -1,66 +1,51 @@
 //! DELETE and DELETECOLLECTION.
 //!
-//! An object with finalizers (or one its kind keeps while it winds down,
-//! like a namespace) is not removed: it gets a `deletionTimestamp` and
-//! stays until the last finalizer is gone (see `write_update`). Everything
-//! else is removed at once, with compare-and-swap on the version that was
-//! checked against the preconditions.
+//! [`deletion::plan`](super::deletion::plan) decides what a request does to
+//! the object it finds (graceful deletion, finalizers, propagation); this
+//! file carries the plan out with compare-and-swap on the version that was
+//! checked against the preconditions, starting over when it loses a race.
 
 use serde_json::Value;
 
-use super::{ResourceStore, WriteOptions};
-use crate::apiserver::object::{ObjectExt, now_rfc3339};
+use super::ResourceStore;
+use super::delete_options::DeleteOptions;
+use super::deletion::{self, Plan};
+use crate::apiserver::object::{ObjectExt, drop_empty_metadata};
 use crate::apiserver::registry::codec;
 use crate::apiserver::registry::filter::Filter;
+use crate::apiserver::registry::strategy::GarbageCollection;
 use crate::apiserver::status::ApiError;
 use crate::storage::StorageError;
-
-/// The body of a DELETE (`DeleteOptions`), as far as the store uses it.
-#[derive(Clone, Debug, Default)]
-pub struct DeleteOptions {
-    pub precondition_uid: Option<String>,
-    pub precondition_resource_version: Option<String>,
-    pub write: WriteOptions,
-}
-
-impl DeleteOptions {
-    /// Reads a `DeleteOptions` body (JSON; absent or empty is fine).
-    pub fn from_body(body: &[u8], write: WriteOptions) -> Result<DeleteOptions, ApiError> {
-        let mut options = DeleteOptions {
-            write,
-            ..Default::default()
-        };
-        if body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(options);
-        }
-        let value: Value = serde_json::from_slice(body)
-            .map_err(|e| ApiError::bad_request(format!("invalid DeleteOptions: {e}")))?;
-        let preconditions = value.get("preconditions");
-        options.precondition_uid = preconditions
-            .and_then(|p| p.get("uid"))
-            .and_then(Value::as_str)
-            .map(Into::into);
-        options.precondition_resource_version = preconditions
-            .and_then(|p| p.get("resourceVersion"))
-            .and_then(Value::as_str)
-            .map(Into::into);
-        if let Some(dry_run) = value.get("dryRun").and_then(Value::as_array) {
-            options.write.dry_run |= dry_run.iter().any(|v| v == "All");
-        }
-        Ok(options)
-    }
-}
 
 /// What a DELETE did.
 #[derive(Clone, Debug)]
 pub enum DeleteOutcome {
     /// Removed; the last state of the object.
     Deleted(Value),
-    /// Marked for deletion and still there (finalizers): its new state.
+    /// Marked for deletion and still there (finalizers, a grace period):
+    /// its new state.
     Pending(Value),
 }
 
+/// The warning upstream gives when a Job is deleted without saying what
+/// becomes of its pods.
+const JOB_PODS_KEPT: &str = "child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning";
+
 impl ResourceStore {
+    /// `Warning`s a deletion with `options` earns before it starts.
+    pub fn delete_warnings(&self, options: &DeleteOptions) -> Vec<String> {
+        let d = &self.descriptor;
+        let silent = options.propagation.is_some() || options.orphan_dependents.is_some();
+        if !silent
+            && d.group == "batch"
+            && d.plural == "jobs"
+            && self.strategy.garbage_collection() == GarbageCollection::OrphanDependents
+        {
+            return vec![JOB_PODS_KEPT.to_owned()];
+        }
+        Vec::new()
+    }
+
     pub async fn delete(
         &self,
         namespace: Option<&str>,
@@ -69,6 +54,10 @@ impl ResourceStore {
     ) -> Result<DeleteOutcome, ApiError> {
         let key = self.key(namespace, name)?;
         let d = &self.descriptor;
+        // The revision this request itself stored, if it marked the object
+        // on the way to removing it: the resourceVersion precondition was
+        // checked against the version before that.
+        let mut marked_at = None;
         loop {
             let (kv, mut object) = self.read_existing(&key, name).await?;
             if let Some(uid) = &options.precondition_uid
@@ -86,6 +75,7 @@ impl ResourceStore {
             }
             if let Some(rv) = &options.precondition_resource_version
                 && *rv != kv.mod_revision.to_string()
+                && marked_at != Some(kv.mod_revision)
             {
                 return Err(ApiError::conflict(
                     &d.group,
@@ -97,43 +87,76 @@ impl ResourceStore {
                     ),
                 ));
             }
-            let stays =
-                self.strategy.prepare_for_delete(&mut object) || !object.finalizers().is_empty();
-            if stays {
-                if object.deletion_timestamp().is_none() {
-                    object.set_meta("deletionTimestamp", now_rfc3339());
-                    object.set_meta("deletionGracePeriodSeconds", 0);
-                }
+            let found = object.clone();
+            let plan = deletion::plan(
+                self.strategy.as_ref(),
+                &mut object,
+                options,
+                jiff::Timestamp::now(),
+            );
+            if plan == Plan::Unchanged {
+                return Ok(DeleteOutcome::Pending(found));
+            }
+            if plan == Plan::Remove {
                 if options.write.dry_run {
-                    return Ok(DeleteOutcome::Pending(object));
+                    return Ok(DeleteOutcome::Deleted(found));
                 }
-                object.remove_meta("resourceVersion");
-                return match self
-                    .storage
-                    .update(&key, codec::encode(&object)?, kv.mod_revision)
-                    .await
-                {
-                    Ok(kv) => Ok(DeleteOutcome::Pending(codec::decode(&kv)?)),
+                match self.storage.delete(&key, Some(kv.mod_revision)).await {
+                    Ok(_) => {
+                        self.removed(&found).await;
+                        return Ok(DeleteOutcome::Deleted(found));
+                    }
                     Err(StorageError::Conflict { .. }) => continue,
-                    Err(e) => Err(self.error(e, name)),
-                };
+                    Err(StorageError::NotFound { .. }) => {
+                        return Err(ApiError::not_found(&d.group, &d.plural, name));
+                    }
+                    Err(e) => return Err(self.error(e, name)),
+                }
+            }
+            drop_empty_metadata(&mut object);
+            if plan == Plan::Keep && object == found {
+                // Held and already marked: nothing to write (as upstream's
+                // update that changes nothing).
+                return Ok(DeleteOutcome::Pending(found));
             }
             if options.write.dry_run {
-                return Ok(DeleteOutcome::Deleted(object));
+                return Ok(match plan {
+                    Plan::MarkThenRemove => DeleteOutcome::Deleted(object),
+                    _ => DeleteOutcome::Pending(object),
+                });
             }
-            match self.storage.delete(&key, Some(kv.mod_revision)).await {
-                Ok(_) => return Ok(DeleteOutcome::Deleted(object)),
+            object.remove_meta("resourceVersion");
+            let marked = match self
+                .storage
+                .update(&key, codec::encode(&object)?, kv.mod_revision)
+                .await
+            {
+                Ok(kv) => kv,
                 Err(StorageError::Conflict { .. }) => continue,
-                Err(StorageError::NotFound { .. }) => {
-                    return Err(ApiError::not_found(&d.group, &d.plural, name));
+                Err(e) => return Err(self.error(e, name)),
+            };
+            let marked_object = codec::decode(&marked)?;
+            if plan == Plan::Keep {
+                return Ok(DeleteOutcome::Pending(marked_object));
+            }
+            match self.storage.delete(&key, Some(marked.mod_revision)).await {
+                // Someone (a kubelet finishing the same pod) removed it
+                // first: it is gone all the same.
+                Ok(_) | Err(StorageError::NotFound { .. }) => {
+                    self.removed(&marked_object).await;
+                    return Ok(DeleteOutcome::Deleted(marked_object));
+                }
+                Err(StorageError::Conflict { .. }) => {
+                    marked_at = Some(marked.mod_revision);
+                    continue;
                 }
                 Err(e) => return Err(self.error(e, name)),
             }
         }
     }
 
-    /// Deletes every object the filter selects; returns what it deleted or
-    /// marked for deletion.
+    /// Deletes every object the filter selects, each as a DELETE with
+    /// `options` would; returns what it deleted or marked for deletion.
     pub async fn delete_collection(
         &self,
         namespace: Option<&str>,

@@ -14,11 +14,12 @@ impl ResourceStore {
     /// What a write of `part` may own, and where its paths come from.
     fn tracked_write<'a>(&self, part: Part, api_version: &'a str, now: &'a str) -> Write<'a> {
         let d = &self.descriptor;
-        let (subresource, scope) = match part {
-            Part::Status => ("status", Scope::OnlyStatus),
-            Part::Main if d.subresource("status").is_some() => ("", Scope::AllButStatus),
-            Part::Main => ("", Scope::Everything),
+        let scope = match part {
+            Part::Status | Part::Approval => Scope::OnlyStatus,
+            Part::Main if d.subresource("status").is_some() => Scope::AllButStatus,
+            Part::Main => Scope::Everything,
         };
+        let subresource = part.subresource().unwrap_or_default();
         Write {
             ty: Shapes::get()
                 .root(api_version, &d.kind)

@@ -5,9 +5,13 @@
 mod continue_token;
 mod create;
 mod delete;
+mod delete_options;
+pub mod deletion;
 mod get;
+pub mod hooks;
 mod list;
 mod managed;
+mod storage_update;
 mod update;
 mod watch;
 
@@ -17,10 +21,12 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 
 pub use self::continue_token::ContinueToken;
-pub use self::delete::{DeleteOptions, DeleteOutcome};
+pub use self::delete::DeleteOutcome;
+pub use self::delete_options::{DeleteOptions, Propagation};
 pub use self::list::ListPage;
 pub use self::update::Part;
 
+use self::hooks::{Reservation, WriteHooks};
 use super::cache::Cacher;
 use super::resource::ResourceDescriptor;
 use super::strategy::Strategy;
@@ -45,6 +51,23 @@ impl FieldValidation {
             Some("Strict") => Ok(FieldValidation::Strict),
             Some(other) => Err(ApiError::bad_request(format!(
                 "fieldValidation parameter unsupported: {other:?}. Supported values are: Ignore, Warn, Strict"
+            ))),
+        }
+    }
+
+    /// What to do about `unknown_fields` of a body: the warnings to send,
+    /// or under Strict the 400 upstream answers.
+    pub fn check(self, unknown_fields: &[String]) -> Result<Vec<String>, ApiError> {
+        let listed = unknown_fields
+            .iter()
+            .map(|f| format!("unknown field {f:?}"));
+        match self {
+            FieldValidation::Ignore => Ok(Vec::new()),
+            FieldValidation::Warn => Ok(listed.collect()),
+            FieldValidation::Strict if unknown_fields.is_empty() => Ok(Vec::new()),
+            FieldValidation::Strict => Err(ApiError::bad_request(format!(
+                "strict decoding error: {}",
+                listed.collect::<Vec<_>>().join(", ")
             ))),
         }
     }
@@ -94,6 +117,7 @@ pub struct ResourceStore {
     pub strategy: Arc<dyn Strategy>,
     storage: Arc<dyn Storage>,
     caches: Arc<Caches>,
+    hooks: Option<Arc<dyn WriteHooks>>,
 }
 
 impl ResourceStore {
@@ -108,6 +132,50 @@ impl ResourceStore {
             strategy,
             storage,
             caches,
+            hooks: None,
+        }
+    }
+
+    /// The same store with `hooks` around its writes.
+    pub fn with_hooks(&self, hooks: Arc<dyn WriteHooks>) -> ResourceStore {
+        ResourceStore {
+            descriptor: self.descriptor.clone(),
+            strategy: self.strategy.clone(),
+            storage: self.storage.clone(),
+            caches: self.caches.clone(),
+            hooks: Some(hooks),
+        }
+    }
+
+    /// What the hooks reserve for a new object (nothing without hooks).
+    async fn reserve_create(
+        &self,
+        object: &mut Value,
+        dry_run: bool,
+    ) -> Result<Box<dyn Reservation>, ApiError> {
+        match &self.hooks {
+            Some(hooks) => hooks.before_create(object, dry_run).await,
+            None => Ok(Box::new(hooks::Nothing)),
+        }
+    }
+
+    /// What the hooks reserve for an update of `old` to `new`.
+    async fn reserve_update(
+        &self,
+        new: &mut Value,
+        old: &Value,
+        dry_run: bool,
+    ) -> Result<Box<dyn Reservation>, ApiError> {
+        match &self.hooks {
+            Some(hooks) => hooks.before_update(new, old, dry_run).await,
+            None => Ok(Box::new(hooks::Nothing)),
+        }
+    }
+
+    /// Tells the hooks that `object` was removed from storage.
+    async fn removed(&self, object: &Value) {
+        if let Some(hooks) = &self.hooks {
+            hooks.after_delete(object).await;
         }
     }
 

@@ -22,6 +22,20 @@ pub enum Part {
     Main,
     /// Only `status`.
     Status,
+    /// A CertificateSigningRequest's approval: `status`, which the kind's
+    /// strategy narrows to the approval conditions.
+    Approval,
+}
+
+impl Part {
+    /// The subresource a write of this part goes through.
+    pub fn subresource(self) -> Option<&'static str> {
+        match self {
+            Part::Main => None,
+            Part::Status => Some("status"),
+            Part::Approval => Some("approval"),
+        }
+    }
 }
 
 /// Metadata the server owns: carried from the stored object into every
@@ -61,7 +75,7 @@ impl ResourceStore {
         old: &Value,
         part: Part,
     ) -> Result<Value, ApiError> {
-        if part == Part::Status {
+        if let Some(subresource) = part.subresource() {
             let mut result = old.clone();
             match new.as_object_mut().and_then(|m| m.remove("status")) {
                 Some(status) => result["status"] = status,
@@ -74,6 +88,12 @@ impl ResourceStore {
             if let Some(rv) = new.resource_version() {
                 result.set_meta("resourceVersion", rv.to_owned());
             }
+            self.strategy
+                .prepare_for_subresource_update(subresource, &mut result, old);
+            let errors = self
+                .strategy
+                .validate_subresource_update(subresource, &result, old);
+            self.invalid(&result, errors)?;
             return Ok(result);
         }
         if let (Some(new_uid), Some(old_uid)) = (new.uid(), old.uid())
@@ -120,15 +140,19 @@ impl ResourceStore {
         let mut errors = metadata::validate(&new, self.strategy.name_rule(), false);
         if old.deletion_timestamp().is_some() {
             let old_finalizers = old.finalizers();
-            let added: Vec<String> = new
+            let added: std::collections::BTreeSet<String> = new
                 .finalizers()
                 .into_iter()
                 .filter(|f| !old_finalizers.contains(f))
                 .collect();
             if !added.is_empty() {
+                let listed: Vec<String> = added.iter().map(|f| format!("{f:?}")).collect();
                 errors.push(FieldError::forbidden(
                     "metadata.finalizers",
-                    format!("no new finalizers can be added if the object is being deleted, found new finalizers {added:?}"),
+                    format!(
+                        "no new finalizers can be added if the object is being deleted, found new finalizers []string{{{}}}",
+                        listed.join(", ")
+                    ),
                 ));
             }
         }
@@ -333,24 +357,43 @@ impl ResourceStore {
             return Ok(old.clone());
         }
         new.remove_meta("resourceVersion");
-        if options.dry_run {
-            new.set_meta("resourceVersion", mod_revision.to_string());
-            return Ok(new);
-        }
-        if new.deletion_timestamp().is_some() && self.strategy.finalized(&new) {
+        // An object being deleted goes once nothing holds it any more (and
+        // no grace period is still running: a pod waits for its kubelet).
+        let grace_over = old
+            .metadata()
+            .and_then(|m| m.get("deletionGracePeriodSeconds"))
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+            == 0;
+        if old.deletion_timestamp().is_some() && grace_over && self.strategy.finalized(&new) {
+            if options.dry_run {
+                new.set_meta("resourceVersion", mod_revision.to_string());
+                return Ok(new);
+            }
             let (_, revision) = self
                 .storage
                 .delete(key, Some(mod_revision))
                 .await
                 .map_err(|e| self.error(e, name))?;
+            self.removed(old).await;
             new.set_meta("resourceVersion", revision.to_string());
             return Ok(new);
         }
-        let kv = self
-            .storage
-            .update(key, codec::encode(&new)?, mod_revision)
-            .await
-            .map_err(|e| self.error(e, name))?;
-        codec::decode(&kv)
+        let reservation = self.reserve_update(&mut new, old, options.dry_run).await?;
+        let result = if options.dry_run {
+            new.set_meta("resourceVersion", mod_revision.to_string());
+            Ok(new)
+        } else {
+            match self
+                .storage
+                .update(key, codec::encode(&new)?, mod_revision)
+                .await
+            {
+                Ok(kv) => codec::decode(&kv),
+                Err(e) => Err(self.error(e, name)),
+            }
+        };
+        super::hooks::settle(reservation, &result).await;
+        result
     }
 }
