@@ -15,6 +15,8 @@
 //! * [`router`]: [`build_handler`], the handler for a store;
 //! * [`handlers`]: the API's request handling, health, readiness and
 //!   version endpoints;
+//! * [`patch`]: strategic merge patch, server-side apply and
+//!   `metadata.managedFields`;
 //! * [`services`]: Service cluster IPs, node ports and the `kubernetes`
 //!   Service;
 //! * [`serviceaccount`]: service-account tokens (JWTs) and their OIDC
@@ -32,6 +34,7 @@ pub mod http;
 pub mod lifecycle;
 pub mod object;
 pub mod openapi;
+pub mod patch;
 pub mod protobuf;
 pub mod registry;
 pub mod request;

@@ -10,6 +10,7 @@ mod issuer_discovery;
 mod negotiate;
 pub mod nonresource;
 mod options;
+mod patch;
 pub mod resource;
 mod response;
 mod subresource;

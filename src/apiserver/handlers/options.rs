@@ -119,6 +119,7 @@ pub fn write_options(raw_query: Option<&str>, kind: OptionsKind) -> Result<Write
         field_manager: Some(field_manager)
             .filter(|m| !m.is_empty())
             .map(Into::into),
+        ..Default::default()
     })
 }
 

@@ -1,7 +1,6 @@
 //! Resource requests: find the resource's store, check the verb and scope,
 //! admit, call the store, encode the answer.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use http::{Request, Response, StatusCode};
@@ -10,7 +9,7 @@ use serde_json::Value;
 use super::negotiate::{self, Representation};
 use super::options::{self, OptionsKind};
 use super::subresource::{self, SubresourceRequest};
-use super::{body, response, watch};
+use super::{body, patch, response, watch};
 use crate::apiserver::admission::namespace_lifecycle;
 use crate::apiserver::http::{RequestBody, ResponseBody};
 use crate::apiserver::lifecycle::Lifecycle;
@@ -18,7 +17,7 @@ use crate::apiserver::registry::Registry;
 use crate::apiserver::registry::filter::Filter;
 use crate::apiserver::registry::resource::{Storage, Verb};
 use crate::apiserver::registry::store::{
-    DeleteOptions, DeleteOutcome, ListPage, Part, ResourceStore, WriteOptions,
+    DeleteOptions, DeleteOutcome, ListPage, Part, ResourceStore,
 };
 use crate::apiserver::request::RequestInfo;
 use crate::apiserver::request::query::{Query, ReadOptions};
@@ -160,7 +159,8 @@ pub async fn serve(
             }
         }
         Verb::Create => {
-            let options = options::write_options(request.uri().query(), OptionsKind::Create)?;
+            let mut options = options::write_options(request.uri().query(), OptionsKind::Create)?;
+            patch::credit_update(&mut options, &request);
             let object = read_object(request).await?;
             let name = object.pointer("/metadata/name").and_then(Value::as_str);
             namespace_lifecycle::admit(registry, info, name).await?;
@@ -176,7 +176,8 @@ pub async fn serve(
         }
         Verb::Update => {
             let name = name.ok_or_else(ApiError::no_route)?;
-            let options = options::write_options(request.uri().query(), OptionsKind::Update)?;
+            let mut options = options::write_options(request.uri().query(), OptionsKind::Update)?;
+            patch::credit_update(&mut options, &request);
             let object = read_object(request).await?;
             let written = store
                 .update(namespace, name, object, part, &options)
@@ -193,25 +194,21 @@ pub async fn serve(
         Verb::Patch => {
             let name = name.ok_or_else(ApiError::no_route)?;
             let options = options::write_options(request.uri().query(), OptionsKind::Patch)?;
-            let content_type = body::content_type(request.headers());
-            let patch = body::read(request.into_body()).await?;
-            let object = patch_object(
-                &store,
+            let target = patch::Target {
+                store: &store,
                 namespace,
                 name,
                 part,
-                &options,
-                &content_type,
-                &patch,
-            )
-            .await?;
-            Ok(response::object(
-                StatusCode::OK,
-                &object,
-                &descriptor,
-                representation,
-                include,
-            ))
+            };
+            let written = patch::patch(registry, info, target, &query, options, request).await?;
+            let code = if written.created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            let reply =
+                response::object(code, &written.object, &descriptor, representation, include);
+            Ok(response::with_warnings(reply, &written.warnings))
         }
         Verb::Delete => {
             let name = name.ok_or_else(ApiError::no_route)?;
@@ -295,28 +292,6 @@ async fn read_object(request: Request<RequestBody>) -> Result<Value, ApiError> {
     let content_type = body::content_type(request.headers());
     let bytes = body::read(request.into_body()).await?;
     body::parse_object(&bytes, &content_type)
-}
-
-/// PATCH: JSON patch (RFC 6902) and JSON merge patch (RFC 7386). A
-/// strategic merge patch is applied as a merge patch, which is exact for
-/// everything but lists with merge keys.
-pub(super) async fn patch_object(
-    store: &Arc<ResourceStore>,
-    namespace: Option<&str>,
-    name: &str,
-    part: Part,
-    options: &WriteOptions,
-    content_type: &str,
-    patch: &[u8],
-) -> Result<Value, ApiError> {
-    let document = PatchDocument::parse(content_type, patch)?;
-    store
-        .guaranteed_update(namespace, name, part, options, |current| {
-            // A resourceVersion in the patch is a precondition: the store
-            // refuses the write if it is not the current one.
-            document.apply(current)
-        })
-        .await
 }
 
 /// A PATCH body, read: the one place every PATCH, of an object or of a

@@ -117,6 +117,13 @@ impl Schema {
         self.messages.get(name).map(Vec::as_slice)
     }
 
+    /// Every message, by full name, in no particular order.
+    pub fn messages(&self) -> impl Iterator<Item = (&str, &[Field])> {
+        self.messages
+            .iter()
+            .map(|(name, fields)| (name.as_str(), fields.as_slice()))
+    }
+
     /// The message that encodes objects of `apiVersion` and `kind`.
     pub fn message_for(&self, api_version: &str, kind: &str) -> Option<String> {
         let package = if api_version == "meta.k8s.io/v1" {

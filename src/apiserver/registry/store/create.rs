@@ -151,6 +151,7 @@ impl ResourceStore {
         let mut errors = metadata::validate(&object, self.strategy.name_rule(), true);
         errors.extend(self.strategy.validate(&object));
         self.invalid(&object, errors)?;
+        self.track_create(&mut object, options);
 
         if self.hooks.is_some() && object.name().is_none() {
             // What the hooks reserve names the object (an IPAddress's

@@ -10,6 +10,7 @@ pub mod deletion;
 mod get;
 pub mod hooks;
 mod list;
+mod managed;
 mod storage_update;
 mod update;
 mod watch;
@@ -29,6 +30,7 @@ use self::hooks::{Reservation, WriteHooks};
 use super::cache::Cacher;
 use super::resource::ResourceDescriptor;
 use super::strategy::Strategy;
+use crate::apiserver::patch::managed_fields::FieldTracking;
 use crate::apiserver::status::ApiError;
 use crate::storage::{Storage, StorageError};
 
@@ -84,6 +86,9 @@ pub struct WriteOptions {
     pub dry_run: bool,
     pub field_validation: FieldValidation,
     pub field_manager: Option<String>,
+    /// How the write maintains `metadata.managedFields` (requests are
+    /// tracked; the server's own writes leave them alone).
+    pub managed_fields: FieldTracking,
 }
 
 /// A write's result plus the warnings to send in `Warning` headers.

@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::{ResourceStore, WriteOptions, Written};
+use super::{ResourceStore, WriteOptions, Written, managed};
 use crate::apiserver::object::{ObjectExt, drop_empty_metadata};
 use crate::apiserver::registry::codec;
 use crate::apiserver::status::ApiError;
@@ -48,12 +48,11 @@ const SERVER_OWNED: [&str; 5] = [
     "generation",
 ];
 
-/// Metadata a status write may not change (upstream's
-/// `ResetObjectMetaForStatus`): all of it but the resourceVersion.
+/// The object without its resourceVersion: a write that leaves the rest
+/// (`managedFields` included) as it is changes nothing.
 fn without_volatile(object: &Value) -> Value {
     let mut object = object.clone();
     object.remove_meta("resourceVersion");
-    object.remove_meta("managedFields");
     object
 }
 
@@ -221,7 +220,14 @@ impl ResourceStore {
                 }
                 _ => {}
             }
-            let updated = self.prepare_update(new.clone(), &old, part)?;
+            let mut updated = self.prepare_update(new.clone(), &old, part)?;
+            self.track_update(
+                managed::sent(&new).as_ref(),
+                &old,
+                &mut updated,
+                part,
+                options,
+            );
             match self
                 .write_update(&key, name, updated, &old, kv.mod_revision, options)
                 .await
@@ -253,10 +259,55 @@ impl ResourceStore {
     where
         F: FnMut(&Value) -> Result<Value, ApiError> + Send,
     {
+        let missing = || ApiError::not_found(&self.descriptor.group, &self.descriptor.plural, name);
+        self.read_modify_write(
+            namespace,
+            name,
+            part,
+            options,
+            false,
+            |current| match current {
+                Some(current) => mutate(current),
+                None => Err(missing()),
+            },
+        )
+        .await
+        .map(|written| written.object)
+    }
+
+    /// Like [`Self::guaranteed_update`], but `mutate` is also called with
+    /// `None` when the object does not exist and `create_missing` is set,
+    /// and its result is created (server-side apply creates).
+    pub async fn read_modify_write<F>(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+        part: Part,
+        options: &WriteOptions,
+        create_missing: bool,
+        mut mutate: F,
+    ) -> Result<Written, ApiError>
+    where
+        F: FnMut(Option<&Value>) -> Result<Value, ApiError> + Send,
+    {
         let key = self.key(namespace, name)?;
         loop {
-            let (kv, old) = self.read_existing(&key, name).await?;
-            let mut new = mutate(&old)?;
+            let Some((kv, old)) = self.read_current(&key, name).await? else {
+                if !create_missing {
+                    return Err(ApiError::not_found(
+                        &self.descriptor.group,
+                        &self.descriptor.plural,
+                        name,
+                    ));
+                }
+                let new = mutate(None)?;
+                match self.create(namespace, new, options).await {
+                    // Created by someone else meanwhile: update it instead.
+                    Err(e) if e.reason == "AlreadyExists" => continue,
+                    other => return other,
+                }
+            };
+            let mut new = mutate(Some(&old))?;
             if let Some(rv) = new.resource_version()
                 && rv != kv.mod_revision.to_string()
             {
@@ -270,13 +321,22 @@ impl ResourceStore {
                 ));
             }
             self.settle_namespace(&mut new, namespace)?;
-            let updated = self.prepare_update(new, &old, part)?;
+            let sent = managed::sent(&new);
+            let mut updated = self.prepare_update(new, &old, part)?;
+            self.track_update(sent.as_ref(), &old, &mut updated, part, options);
             match self
                 .write_update(&key, name, updated, &old, kv.mod_revision, options)
                 .await
             {
                 Err(e) if e.reason == "Conflict" => continue,
-                other => return other,
+                Err(e) => return Err(e),
+                Ok(object) => {
+                    return Ok(Written {
+                        object,
+                        warnings: Vec::new(),
+                        created: false,
+                    });
+                }
             }
         }
     }
