@@ -1372,24 +1372,32 @@ async fn field_validation_covers_subresource_bodies() {
     .await;
     assert_eq!(patched.status, StatusCode::BAD_REQUEST);
 
-    for (uri, body) in [
+    for (uri, kind, version, body) in [
         (
             format!("{NS}/pods/p/binding?fieldValidation=Strict"),
+            "Binding",
+            "v1",
             json!({"metadata": {"name": "p"}, "target": {"name": "n"}, "extra": 1}),
         ),
         (
             format!("{NS}/pods/p/eviction?fieldValidation=Strict"),
+            "Eviction",
+            "v1",
             json!({"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "p"}, "extra": 1}),
         ),
         (
             format!("{NS}/serviceaccounts/sa/token?fieldValidation=Strict"),
+            "TokenRequest",
+            "v1",
             json!({"spec": {}, "extra": 1}),
         ),
     ] {
         let reply = api.call(Method::POST, &uri, Some(body)).await;
         assert_eq!(
             expect(&reply, StatusCode::BAD_REQUEST)["message"],
-            "strict decoding error: unknown field \"extra\"",
+            format!(
+                "{kind} in version \"{version}\" cannot be handled as a {kind}: strict decoding error: unknown field \"extra\""
+            ),
             "{uri}"
         );
     }
