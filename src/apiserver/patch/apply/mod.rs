@@ -35,9 +35,10 @@ pub struct Apply<'a> {
     pub force: bool,
 }
 
-/// An error upstream answers with a bare 500 (no reason).
+/// An error upstream answers with a bare 500 (no reason). It is the
+/// client's mistake, so keelson says so: 400 BadRequest, upstream's words.
 fn plain_error(message: String) -> ApiError {
-    ApiError::new(http::StatusCode::INTERNAL_SERVER_ERROR, "", message)
+    ApiError::bad_request(message)
 }
 
 /// Upstream's spelling of a GroupVersionKind: `apps/v1, Kind=Deployment`,

@@ -238,7 +238,7 @@ fn bad_configurations_get_upstream_errors() {
     assert_eq!(error.message, "metadata.managedFields must be nil");
     let unknown = configmap(json!({"a": 1}));
     let error = apply(&live, &unknown, &cm_apply("m", "t")).unwrap_err();
-    assert_eq!(error.code, 500);
+    assert_eq!(error.code, 400);
     assert_eq!(
         error.message,
         "failed to create typed patch object (default/c; /v1, Kind=ConfigMap): .data.a: expected string, got &value.valueUnstructured{Value:1}"

@@ -1,7 +1,8 @@
 //! How a strategic merge patch fails, and the answer upstream gives for
 //! each failure: malformed directives are 400 BadRequest, lists of lists
 //! 422 Invalid with the generic message, and everything else upstream
-//! reports as a plain error (500 with no reason), message for message.
+//! reports as a plain error (a 500 with no reason), which keelson answers
+//! 400 BadRequest — it is the client's mistake — message for message.
 
 use http::StatusCode;
 use serde_json::Value;
@@ -15,7 +16,7 @@ pub enum SmpError {
     BadRequest(&'static str),
     /// 422 Invalid, worded generically as upstream's.
     Unprocessable,
-    /// A plain error upstream answers with 500 and no reason.
+    /// A plain error upstream answers with 500 and no reason (keelson: 400).
     Plain(String),
 }
 
@@ -68,9 +69,9 @@ impl From<SmpError> for ApiError {
                 "the server rejected our request due to an error in our request",
             )
             .with_details(Details::default()),
-            SmpError::Plain(message) => {
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "", message)
-            }
+            // Upstream answers these with a bare 500; they are the
+            // client's mistake, so keelson says 400 with upstream's words.
+            SmpError::Plain(message) => ApiError::bad_request(message),
         }
     }
 }

@@ -201,7 +201,7 @@ fn malformed_patches_fail_as_upstream() {
         SmpError::Plain("map: map[image:x] does not contain declared merge key: name".into())
     );
     let status = ApiError::from(missing_key).to_status();
-    assert_eq!(status["code"], 500);
+    assert_eq!(status["code"], 400);
 
     let bad_order = patched(
         POD,
