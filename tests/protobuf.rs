@@ -2,36 +2,24 @@
 //! (built here with k8s-pb's independently generated messages), and the
 //! protobuf answers they ask for, checked in-process against the handler.
 
+mod protobuf_envelope;
+
 use bytes::Bytes;
 use http::{Method, StatusCode};
 use http_body_util::BodyExt;
 use k8s_pb::api::core::v1 as core;
 use k8s_pb::apimachinery::pkg::apis::meta::v1 as meta;
-use k8s_pb::apimachinery::pkg::runtime::{TypeMeta, Unknown};
+use k8s_pb::apimachinery::pkg::runtime::Unknown;
 use keelson::apiserver::protobuf;
 use keelson::testing::api::{TestApi, admin};
 use prost::Message;
+use protobuf_envelope::envelope;
 use serde_json::json;
 
 const CM: &str = "/api/v1/namespaces/default/configmaps";
 const PROTOBUF: &str = "application/vnd.kubernetes.protobuf";
 /// What client-go's typed clients send as `Accept`.
 const CLIENT_ACCEPT: &str = "application/vnd.kubernetes.protobuf,application/json";
-
-fn envelope(api_version: &str, kind: &str, raw: Vec<u8>) -> Bytes {
-    let unknown = Unknown {
-        type_meta: Some(TypeMeta {
-            api_version: Some(api_version.into()),
-            kind: Some(kind.into()),
-        }),
-        raw: Some(raw),
-        content_encoding: Some(String::new()),
-        content_type: Some(String::new()),
-    };
-    let mut bytes = b"k8s\0".to_vec();
-    bytes.extend(unknown.encode_to_vec());
-    bytes.into()
-}
 
 /// A ConfigMap as Go writes it: every non-pointer field, empty or not.
 fn configmap(name: &str) -> Bytes {

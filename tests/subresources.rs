@@ -10,6 +10,7 @@
 //! store and on etcd.
 
 mod cluster;
+mod protobuf_envelope;
 
 use std::time::Duration;
 
@@ -1693,11 +1694,11 @@ mod protobuf_clients {
     //! Bodies are built with k8s-pb's independently generated messages.
 
     use super::*;
+    use crate::protobuf_envelope::envelope;
     use k8s_pb::api::authentication::v1 as authentication;
     use k8s_pb::api::core::v1 as core;
     use k8s_pb::api::policy::v1 as policy;
     use k8s_pb::apimachinery::pkg::apis::meta::v1 as meta;
-    use k8s_pb::apimachinery::pkg::runtime::{TypeMeta, Unknown};
     use keelson::apiserver::protobuf;
     use prost::Message;
 
@@ -1709,21 +1710,6 @@ mod protobuf_clients {
             "application/vnd.kubernetes.protobuf,application/json",
         ),
     ];
-
-    fn envelope(api_version: &str, kind: &str, raw: Vec<u8>) -> Bytes {
-        let unknown = Unknown {
-            type_meta: Some(TypeMeta {
-                api_version: Some(api_version.into()),
-                kind: Some(kind.into()),
-            }),
-            raw: Some(raw),
-            content_encoding: Some(String::new()),
-            content_type: Some(String::new()),
-        };
-        let mut bytes = b"k8s\0".to_vec();
-        bytes.extend(unknown.encode_to_vec());
-        bytes.into()
-    }
 
     /// ObjectMeta as Go writes it: every non-pointer field, empty or not.
     fn metadata(name: &str) -> meta::ObjectMeta {

@@ -182,14 +182,12 @@ pub async fn serve(
             let written = store
                 .update(namespace, name, object, part, &options)
                 .await?;
-            let code = if written.created {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            };
-            let reply =
-                response::object(code, &written.object, &descriptor, representation, include);
-            Ok(response::with_warnings(reply, &written.warnings))
+            Ok(response::written(
+                &written,
+                &descriptor,
+                representation,
+                include,
+            ))
         }
         Verb::Patch => {
             let name = name.ok_or_else(ApiError::no_route)?;
@@ -201,14 +199,12 @@ pub async fn serve(
                 part,
             };
             let written = patch::patch(registry, info, target, &query, options, request).await?;
-            let code = if written.created {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            };
-            let reply =
-                response::object(code, &written.object, &descriptor, representation, include);
-            Ok(response::with_warnings(reply, &written.warnings))
+            Ok(response::written(
+                &written,
+                &descriptor,
+                representation,
+                include,
+            ))
         }
         Verb::Delete => {
             let name = name.ok_or_else(ApiError::no_route)?;

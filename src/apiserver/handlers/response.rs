@@ -13,7 +13,7 @@ use crate::apiserver::object::ObjectExt;
 use crate::apiserver::protobuf;
 use crate::apiserver::registry::cache::CachedObject;
 use crate::apiserver::registry::resource::ResourceDescriptor;
-use crate::apiserver::registry::store::ListPage;
+use crate::apiserver::registry::store::{ListPage, Written};
 use crate::apiserver::status::ApiError;
 use crate::apiserver::table::{self, IncludeObject};
 
@@ -69,6 +69,23 @@ fn encode(
             serde_json::to_vec(value).unwrap_or_default(),
         ),
     }
+}
+
+/// The answer to an update or patch: 201 if it created the object, else
+/// 200, with the write's warnings.
+pub fn written(
+    written: &Written,
+    descriptor: &ResourceDescriptor,
+    representation: Representation,
+    include: IncludeObject,
+) -> Response<ResponseBody> {
+    let code = if written.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let reply = object(code, &written.object, descriptor, representation, include);
+    with_warnings(reply, &written.warnings)
 }
 
 /// How a response describes a list: `resourceVersion`, `continue`,
