@@ -1435,40 +1435,6 @@ fn rows(table: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// A kubeconfig for `server` that authenticates with `token` only.
-fn token_kubeconfig(cluster: &Cluster, token: &str) -> String {
-    let admin: Value =
-        serde_yaml::from_str(&std::fs::read_to_string(&cluster.keelson.kubeconfig).unwrap())
-            .unwrap();
-    let server = &admin["clusters"][0]["cluster"]["server"];
-    let ca = &admin["clusters"][0]["cluster"]["certificate-authority-data"];
-    let config = json!({
-        "apiVersion": "v1", "kind": "Config", "current-context": "sa",
-        "clusters": [{"name": "keelson", "cluster": {"server": server, "certificate-authority-data": ca}}],
-        "users": [{"name": "sa", "user": {"token": token}}],
-        "contexts": [{"name": "sa", "context": {"cluster": "keelson", "user": "sa"}}],
-    });
-    cluster.file("token.kubeconfig", &serde_yaml::to_string(&config).unwrap())
-}
-
-/// kubectl with a kubeconfig other than the admin's.
-fn kubectl_as(cluster: &Cluster, kubeconfig: &str, args: &[&str]) -> cluster::Ran {
-    let output = std::process::Command::new(cluster::KUBECTL)
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .arg("--cache-dir")
-        .arg(cluster.cache_dir())
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    cluster::Ran {
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-        code: output.status.code(),
-    }
-}
-
 on_both_backends! {
     async fn kubectl_scale(cluster: Cluster) {
         let k = |args: &[&str]| cluster.kubectl(args);
@@ -1528,25 +1494,25 @@ on_both_backends! {
 
         // The token is a credential kubectl can use: the server knows who
         // it is (and, without RBAC yet, what it may not do).
-        let kubeconfig = token_kubeconfig(&cluster, &token);
+        let kubeconfig = cluster.token_kubeconfig(&token);
         assert_eq!(
-            kubectl_as(&cluster, &kubeconfig, &["get", "pods", "-n", "team"]).failed(),
+            cluster.kubectl_as(&kubeconfig, &["get", "pods", "-n", "team"]).failed(),
             "Error from server (Forbidden): pods is forbidden: User \"system:serviceaccount:team:default\" cannot list resource \"pods\" in API group \"\" in the namespace \"team\"\n"
         );
         let jwks: Value = serde_json::from_str(
-            kubectl_as(&cluster, &kubeconfig, &["get", "--raw", "/openid/v1/jwks"]).ok(),
+            cluster.kubectl_as(&kubeconfig, &["get", "--raw", "/openid/v1/jwks"]).ok(),
         )
         .unwrap();
         assert!(verify_with_jwks(&token, &jwks));
         let config: Value = serde_json::from_str(
-            kubectl_as(&cluster, &kubeconfig, &["get", "--raw", "/.well-known/openid-configuration"]).ok(),
+            cluster.kubectl_as(&kubeconfig, &["get", "--raw", "/.well-known/openid-configuration"]).ok(),
         )
         .unwrap();
         assert_eq!(config["issuer"], "https://kubernetes.default.svc.cluster.local");
 
         k(&["delete", "serviceaccount", "default", "-n", "team"]).ok();
         poll_until("the token to stop working", Duration::from_secs(20), || async {
-            let ran = kubectl_as(&cluster, &kubeconfig, &["get", "--raw", "/openid/v1/jwks"]);
+            let ran = cluster.kubectl_as(&kubeconfig, &["get", "--raw", "/openid/v1/jwks"]);
             (ran.code == Some(1)).then_some(ran)
         })
         .await

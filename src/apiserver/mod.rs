@@ -21,6 +21,7 @@
 //!   Service;
 //! * [`serviceaccount`]: service-account tokens (JWTs) and their OIDC
 //!   discovery documents;
+//! * [`reviews`]: token and access reviews (answered, never stored);
 //! * [`lifecycle`]: graceful shutdown as handlers see it.
 
 pub mod accept;
@@ -38,6 +39,7 @@ pub mod patch;
 pub mod protobuf;
 pub mod registry;
 pub mod request;
+pub mod reviews;
 pub mod router;
 pub mod selector;
 pub mod serve;

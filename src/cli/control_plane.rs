@@ -175,6 +175,7 @@ async fn run_async(args: ServerArgs, role: Role) -> Result<(), String> {
     authenticator = authenticator.with_token_authenticator(Arc::new(
         ServiceAccountAuthenticator::new(service_accounts, api.registry.clone()),
     ));
+    api.reviews.set_token_chain(authenticator.clone());
     let handler = api.into_handler();
     let context = Arc::new(ServerContext {
         authenticator,

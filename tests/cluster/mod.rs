@@ -90,10 +90,20 @@ impl Cluster {
     /// directory so no discovery cached for another server (on a reused
     /// port) is read.
     pub fn command(&self, binary: &str, args: &[&str]) -> Command {
+        self.command_with(binary, &self.keelson.kubeconfig, args)
+    }
+
+    /// [`Self::command`] with another kubeconfig (another identity).
+    pub fn command_with(
+        &self,
+        binary: &str,
+        kubeconfig: &std::path::Path,
+        args: &[&str],
+    ) -> Command {
         let mut command = Command::new(binary);
         command
             .arg("--kubeconfig")
-            .arg(&self.keelson.kubeconfig)
+            .arg(kubeconfig)
             .arg("--cache-dir")
             .arg(self.cache_dir())
             .args(args)
@@ -107,20 +117,46 @@ impl Cluster {
 
     /// Runs `binary args…` and returns what it printed.
     pub fn run(&self, binary: &str, args: &[&str]) -> Ran {
-        let output = self
-            .command(binary, args)
-            .output()
-            .unwrap_or_else(|e| panic!("running {binary}: {e}"));
-        Ran {
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-            code: output.status.code(),
-        }
+        ran(self.command(binary, args))
     }
 
     /// `kubectl` (1.32) `args…`.
     pub fn kubectl(&self, args: &[&str]) -> Ran {
         self.run(KUBECTL, args)
+    }
+
+    /// `kubectl` (1.32) `args…` with `kubeconfig` (e.g. a
+    /// [`Self::token_kubeconfig`]).
+    pub fn kubectl_as(&self, kubeconfig: &str, args: &[&str]) -> Ran {
+        ran(self.command_with(KUBECTL, std::path::Path::new(kubeconfig), args))
+    }
+
+    /// A kubeconfig for this cluster that authenticates with a bearer
+    /// `token`; its path.
+    pub fn token_kubeconfig(&self, token: &str) -> String {
+        let admin: serde_json::Value =
+            serde_yaml::from_str(&std::fs::read_to_string(&self.keelson.kubeconfig).unwrap())
+                .unwrap();
+        let server = &admin["clusters"][0]["cluster"]["server"];
+        let ca = &admin["clusters"][0]["cluster"]["certificate-authority-data"];
+        let config = serde_json::json!({
+            "apiVersion": "v1", "kind": "Config", "current-context": "token",
+            "clusters": [{"name": "keelson", "cluster": {"server": server, "certificate-authority-data": ca}}],
+            "users": [{"name": "token", "user": {"token": token}}],
+            "contexts": [{"name": "token", "context": {"cluster": "keelson", "user": "token"}}],
+        });
+        self.file("token.kubeconfig", &serde_yaml::to_string(&config).unwrap())
+    }
+}
+
+fn ran(mut command: Command) -> Ran {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("running {command:?}: {e}"));
+    Ran {
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+        code: output.status.code(),
     }
 }
 

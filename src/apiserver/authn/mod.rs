@@ -54,6 +54,17 @@ impl Authenticator {
         self
     }
 
+    /// The user a bearer token belongs to, by the first token authenticator
+    /// that knows it (with `system:authenticated`).
+    pub async fn authenticate_token(&self, token: &str) -> Option<UserInfo> {
+        for authenticator in &self.token_authenticators {
+            if let Some(user) = authenticator.authenticate_token(token).await {
+                return Some(with_authenticated_group(user));
+            }
+        }
+        None
+    }
+
     /// Decides who sent a request. `client_certificate_user` is what the TLS
     /// layer derived from a verified client certificate ([`x509::user_from_certificate`]).
     ///
@@ -69,13 +80,10 @@ impl Authenticator {
             return Ok(with_authenticated_group(user.clone()));
         }
         if let Some(token) = bearer::bearer_token(headers) {
-            for authenticator in &self.token_authenticators {
-                if let Some(user) = authenticator.authenticate_token(token).await {
-                    headers.remove(http::header::AUTHORIZATION);
-                    return Ok(with_authenticated_group(user));
-                }
-            }
-            return Err(ApiError::unauthorized());
+            let user = self.authenticate_token(token).await;
+            let user = user.ok_or_else(ApiError::unauthorized)?;
+            headers.remove(http::header::AUTHORIZATION);
+            return Ok(user);
         }
         Ok(UserInfo::anonymous())
     }

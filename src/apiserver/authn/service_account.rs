@@ -164,6 +164,40 @@ fn deleted_before(object: &Value, cutoff: i64) -> bool {
         .is_some_and(|t| t.as_second() < cutoff)
 }
 
+impl ServiceAccountAuthenticator {
+    /// What a TokenReview learns of `token` for `audiences` (this API's
+    /// when empty): `None` if it is not a service-account token of ours,
+    /// else its user and the audiences it is good for, or why it is not.
+    pub async fn review(
+        &self,
+        token: &str,
+        audiences: &[String],
+    ) -> Option<Result<(UserInfo, Vec<String>), Rejection>> {
+        let now = unix_now();
+        let targets = if audiences.is_empty() {
+            self.tokens.api_audiences()
+        } else {
+            audiences
+        };
+        let claims = match self.tokens.verify_for(token, now, targets) {
+            Ok(None) => return None,
+            Ok(Some(claims)) => claims,
+            Err(rejection) => return Some(Err(rejection)),
+        };
+        // A legacy token without audiences is good for the targets.
+        let good_for: Vec<String> = if claims.audiences.is_empty() {
+            targets.to_vec()
+        } else {
+            targets
+                .iter()
+                .filter(|a| claims.audiences.contains(a))
+                .cloned()
+                .collect()
+        };
+        Some(self.user(claims, now).await.map(|user| (user, good_for)))
+    }
+}
+
 #[async_trait]
 impl TokenAuthenticator for ServiceAccountAuthenticator {
     async fn authenticate_token(&self, token: &str) -> Option<UserInfo> {

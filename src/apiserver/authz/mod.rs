@@ -6,7 +6,12 @@
 //! version endpoints, and every authenticated user API discovery, OpenAPI
 //! and the service-account issuer's discovery documents (upstream's default
 //! `system:discovery` and `system:service-account-issuer-discovery`
-//! bindings). RBAC and the Node authorizer replace the middle rule.
+//! bindings), and every authenticated user may ask about itself
+//! (`SelfSubjectAccessReview`, `SelfSubjectRulesReview`,
+//! `SelfSubjectReview`: upstream's `system:basic-user`). RBAC and the Node
+//! authorizer replace the middle rule.
+
+use serde_json::{Value, json};
 
 use super::request::RequestInfo;
 use super::status::ApiError;
@@ -64,11 +69,63 @@ pub fn forbidden(user: &UserInfo, info: &RequestInfo) -> ApiError {
     )
 }
 
-/// Allows or forbids a request.
-pub fn authorize(user: &UserInfo, info: &RequestInfo) -> Result<(), ApiError> {
-    if user.in_group(wellknown::MASTERS)
+/// Reviews about oneself every authenticated user may create (upstream's
+/// `system:basic-user`): (group, resource).
+const SELF_REVIEWS: [(&str, &str); 3] = [
+    ("authorization.k8s.io", "selfsubjectaccessreviews"),
+    ("authorization.k8s.io", "selfsubjectrulesreviews"),
+    ("authentication.k8s.io", "selfsubjectreviews"),
+];
+
+/// Whether `user` may do everything.
+fn unrestricted(user: &UserInfo) -> bool {
+    user.in_group(wellknown::MASTERS)
         || user.name == wellknown::SCHEDULER
         || user.name == wellknown::CONTROLLER_MANAGER
+}
+
+/// What `user` may do, as a `SelfSubjectRulesReview` lists it:
+/// (resource rules, non-resource rules) in `authorization.k8s.io/v1` form.
+pub fn rules_for(user: &UserInfo) -> (Vec<Value>, Vec<Value>) {
+    if unrestricted(user) {
+        return (
+            vec![json!({"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]})],
+            vec![json!({"verbs": ["*"], "nonResourceURLs": ["*"]})],
+        );
+    }
+    let mut resource_rules = Vec::new();
+    let mut paths: Vec<String> = PUBLIC_PATHS
+        .iter()
+        .flat_map(|p| [p.to_string(), format!("{p}/*")])
+        .collect();
+    if user.in_group(wellknown::AUTHENTICATED) {
+        for (group, resource) in SELF_REVIEWS {
+            resource_rules
+                .push(json!({"verbs": ["create"], "apiGroups": [group], "resources": [resource]}));
+        }
+        paths.extend(
+            AUTHENTICATED_PATHS
+                .iter()
+                .flat_map(|p| [p.to_string(), format!("{p}/*")]),
+        );
+    }
+    (
+        resource_rules,
+        vec![json!({"verbs": ["get"], "nonResourceURLs": paths})],
+    )
+}
+
+/// Allows or forbids a request.
+pub fn authorize(user: &UserInfo, info: &RequestInfo) -> Result<(), ApiError> {
+    if unrestricted(user) {
+        return Ok(());
+    }
+    if info.is_resource
+        && info.verb == "create"
+        && user.in_group(wellknown::AUTHENTICATED)
+        && SELF_REVIEWS
+            .iter()
+            .any(|(group, resource)| info.group == *group && info.resource == *resource)
     {
         return Ok(());
     }

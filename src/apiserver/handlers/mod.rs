@@ -29,6 +29,7 @@ use super::lifecycle::Lifecycle;
 use super::registry::Registry;
 use super::registry::catalog::Catalog;
 use super::request::RequestInfo;
+use super::reviews::Reviews;
 use super::serviceaccount::ServiceAccountTokens;
 use super::services::{self, ServiceNetwork};
 use super::status::ApiError;
@@ -46,6 +47,8 @@ pub struct Api {
     pub service_accounts: Arc<ServiceAccountTokens>,
     /// The OpenAPI documents of what `catalog` serves.
     pub openapi: openapi::OpenApi,
+    /// Token and access reviews.
+    pub reviews: Reviews,
 }
 
 impl Api {
@@ -76,6 +79,7 @@ impl Api {
         registry.start_caches();
         Ok(Api {
             catalog,
+            reviews: Reviews::new(service_accounts.clone(), registry.clone()),
             registry,
             nonresource: NonResourceEndpoints::new(storage, lifecycle.clone()),
             lifecycle,
@@ -113,6 +117,8 @@ impl Api {
             resource::serve(
                 &self.registry,
                 &self.service_accounts,
+                &self.reviews,
+                &user,
                 &info,
                 request,
                 &self.lifecycle,

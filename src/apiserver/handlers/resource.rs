@@ -15,15 +15,17 @@ use crate::apiserver::http::{RequestBody, ResponseBody};
 use crate::apiserver::lifecycle::Lifecycle;
 use crate::apiserver::registry::Registry;
 use crate::apiserver::registry::filter::Filter;
-use crate::apiserver::registry::resource::{Storage, Verb};
+use crate::apiserver::registry::resource::{ResourceDescriptor, Storage, Verb};
 use crate::apiserver::registry::store::{
     DeleteOptions, DeleteOutcome, ListPage, Part, ResourceStore,
 };
 use crate::apiserver::request::RequestInfo;
 use crate::apiserver::request::query::{Query, ReadOptions};
+use crate::apiserver::reviews::Reviews;
 use crate::apiserver::serviceaccount::ServiceAccountTokens;
 use crate::apiserver::status::ApiError;
 use crate::apiserver::table::IncludeObject;
+use crate::apiserver::user::UserInfo;
 
 /// Watches without `timeoutSeconds` last between 30 and 60 minutes, as
 /// upstream's `--min-request-timeout` spreads them.
@@ -47,9 +49,12 @@ fn verb_of(info: &RequestInfo) -> Option<Verb> {
 }
 
 /// Serves one resource request.
+#[allow(clippy::too_many_arguments)]
 pub async fn serve(
     registry: &Registry,
     tokens: &ServiceAccountTokens,
+    reviews: &Reviews,
+    user: &UserInfo,
     info: &RequestInfo,
     request: Request<RequestBody>,
     lifecycle: &Lifecycle,
@@ -78,6 +83,12 @@ pub async fn serve(
         {
             let namespace = namespace.ok_or_else(ApiError::no_route)?;
             return subresource::serve_legacy_binding(registry, info, namespace, request).await;
+        }
+        None if descriptor.storage == Storage::Virtual
+            && verb == Verb::Create
+            && Reviews::handles(&descriptor.group, &descriptor.kind) =>
+        {
+            return review(reviews, info, user, &descriptor, request).await;
         }
         None => {
             if !descriptor.supports(verb) {
@@ -267,6 +278,44 @@ pub async fn serve(
             Ok(response::with_warnings(reply, &warnings))
         }
     }
+}
+
+/// A review (`TokenReview`, `SelfSubjectAccessReview`, …): answered, not
+/// stored; 201 with the review and its status, as upstream.
+async fn review(
+    reviews: &Reviews,
+    info: &RequestInfo,
+    user: &UserInfo,
+    descriptor: &ResourceDescriptor,
+    request: Request<RequestBody>,
+) -> Result<Response<ResponseBody>, ApiError> {
+    let representation =
+        negotiate::choose(request.headers())?.for_kind(&descriptor.api_version(), &descriptor.kind);
+    // Reviews have no table or metadata form upstream either.
+    if matches!(
+        representation,
+        Representation::Table(_) | Representation::Metadata(_)
+    ) {
+        return Err(ApiError::not_acceptable(
+            "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf",
+        ));
+    }
+    let mut body = read_object(request).await?;
+    if let Some(object) = body.as_object_mut() {
+        object.insert("apiVersion".into(), descriptor.api_version().into());
+        object.insert("kind".into(), descriptor.kind.clone().into());
+    }
+    if let Some(namespace) = &info.namespace {
+        body["metadata"]["namespace"] = Value::String(namespace.clone());
+    }
+    let answer = reviews.answer(&descriptor.kind, info, user, body).await?;
+    Ok(response::object(
+        StatusCode::CREATED,
+        &answer,
+        descriptor,
+        representation,
+        IncludeObject::parse(None),
+    ))
 }
 
 fn filter(

@@ -180,6 +180,17 @@ impl ServiceAccountTokens {
     /// signature, audience and times hold (the objects it names are the
     /// caller's to check). `Ok(None)`: not one of ours at all.
     pub fn verify(&self, token: &str, now: i64) -> Result<Option<TokenClaims>, Rejection> {
+        self.verify_for(token, now, &self.api_audiences)
+    }
+
+    /// [`Self::verify`] for `audiences` rather than this API's (what a
+    /// TokenReview with `spec.audiences` asks).
+    pub fn verify_for(
+        &self,
+        token: &str,
+        now: i64,
+        audiences: &[String],
+    ) -> Result<Option<TokenClaims>, Rejection> {
         let Some(unverified) = jwt::Unverified::parse(token) else {
             return Ok(None);
         };
@@ -200,15 +211,10 @@ impl ServiceAccountTokens {
         let claims = TokenClaims::from_json(&unverified.claims)
             .ok_or("service account token claims could not be read")?;
         // A token without audiences is a legacy one, good for this API.
-        if !claims.audiences.is_empty()
-            && !claims
-                .audiences
-                .iter()
-                .any(|a| self.api_audiences.contains(a))
-        {
+        if !claims.audiences.is_empty() && !claims.audiences.iter().any(|a| audiences.contains(a)) {
             return Err(format!(
                 "token audiences {:?} is invalid for the target audiences {:?}",
-                claims.audiences, self.api_audiences
+                claims.audiences, audiences
             ));
         }
         match claims.expiry {
