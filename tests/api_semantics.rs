@@ -266,6 +266,28 @@ async fn namespaces_must_exist_and_not_be_terminating() {
         .call(Method::DELETE, "/api/v1/namespaces/default", None)
         .await;
     assert_eq!(immortal.status, StatusCode::FORBIDDEN);
+
+    // The namespace controller releases an emptied namespace through the
+    // finalize subresource; with no finalizers left it is gone.
+    let mut finalized = api
+        .call(Method::GET, "/api/v1/namespaces/doomed", None)
+        .await
+        .json();
+    finalized["spec"]["finalizers"] = json!([]);
+    finalized["metadata"]["labels"]["ignored"] = json!("yes");
+    let released = api
+        .call(
+            Method::PUT,
+            "/api/v1/namespaces/doomed/finalize",
+            Some(finalized),
+        )
+        .await;
+    assert_eq!(released.status, StatusCode::OK, "{}", released.json());
+    assert!(released.json()["metadata"]["labels"].get("ignored").is_none());
+    let gone = api
+        .call(Method::GET, "/api/v1/namespaces/doomed", None)
+        .await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -16,7 +16,7 @@ use crate::apiserver::admission::namespace_lifecycle;
 use crate::apiserver::http::RequestBody;
 use crate::apiserver::object::{ObjectExt, now_rfc3339};
 use crate::apiserver::patch::apply::{self, Apply};
-use crate::apiserver::patch::managed_fields::{FieldTracking, Scope, Write, manager_name};
+use crate::apiserver::patch::managed_fields::{FieldTracking, Write, manager_name};
 use crate::apiserver::patch::schema::{Shapes, Type};
 use crate::apiserver::patch::{PatchType, go_format, strategic};
 use crate::apiserver::registry::Registry;
@@ -147,13 +147,7 @@ pub(super) async fn patch(
                 ty,
                 api_version: &api_version,
                 subresource: part.subresource().unwrap_or_default(),
-                scope: match part {
-                    Part::Status | Part::Approval => Scope::OnlyStatus,
-                    Part::Main if store.descriptor.subresource("status").is_some() => {
-                        Scope::AllButStatus
-                    }
-                    Part::Main => Scope::Everything,
-                },
+                scope: store.scope_of(part),
                 now: &now,
             },
             kind: &kind,

@@ -96,6 +96,12 @@ pub async fn serve(
             }
             Part::Main
         }
+        Some("finalize") if descriptor.subresource("finalize").is_some() => {
+            if verb != Verb::Update {
+                return Err(ApiError::method_not_allowed());
+            }
+            Part::Finalize
+        }
         Some(name @ ("status" | "approval")) if descriptor.subresource(name).is_some() => {
             if !matches!(verb, Verb::Get | Verb::Update | Verb::Patch) {
                 return Err(ApiError::method_not_allowed());

@@ -11,14 +11,21 @@ use crate::apiserver::patch::managed_fields::{self, FieldTracking, Scope, Write}
 use crate::apiserver::patch::schema::{Shapes, Type};
 
 impl ResourceStore {
+    /// The fields a write of `part` may change, and so own.
+    pub fn scope_of(&self, part: Part) -> Scope {
+        match part {
+            Part::Status | Part::Approval => Scope::OnlyStatus,
+            Part::Main | Part::Finalize if self.descriptor.subresource("status").is_some() => {
+                Scope::AllButStatus
+            }
+            Part::Main | Part::Finalize => Scope::Everything,
+        }
+    }
+
     /// What a write of `part` may own, and where its paths come from.
     fn tracked_write<'a>(&self, part: Part, api_version: &'a str, now: &'a str) -> Write<'a> {
         let d = &self.descriptor;
-        let scope = match part {
-            Part::Status | Part::Approval => Scope::OnlyStatus,
-            Part::Main if d.subresource("status").is_some() => Scope::AllButStatus,
-            Part::Main => Scope::Everything,
-        };
+        let scope = self.scope_of(part);
         let subresource = part.subresource().unwrap_or_default();
         Write {
             ty: Shapes::get()

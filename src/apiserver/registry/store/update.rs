@@ -25,6 +25,9 @@ pub enum Part {
     /// A CertificateSigningRequest's approval: `status`, which the kind's
     /// strategy narrows to the approval conditions.
     Approval,
+    /// A Namespace's `spec.finalizers` (the `finalize` subresource the
+    /// namespace controller releases a namespace through).
+    Finalize,
 }
 
 impl Part {
@@ -34,6 +37,7 @@ impl Part {
             Part::Main => None,
             Part::Status => Some("status"),
             Part::Approval => Some("approval"),
+            Part::Finalize => Some("finalize"),
         }
     }
 }
@@ -77,11 +81,27 @@ impl ResourceStore {
     ) -> Result<Value, ApiError> {
         if let Some(subresource) = part.subresource() {
             let mut result = old.clone();
-            match new.as_object_mut().and_then(|m| m.remove("status")) {
-                Some(status) => result["status"] = status,
-                None => {
-                    if let Some(map) = result.as_object_mut() {
-                        map.remove("status");
+            if part == Part::Finalize {
+                let finalizers = new.pointer("/spec/finalizers").cloned();
+                match (finalizers, result.get_mut("spec").and_then(Value::as_object_mut)) {
+                    (Some(finalizers), Some(spec)) => {
+                        spec.insert("finalizers".into(), finalizers);
+                    }
+                    (Some(finalizers), None) => {
+                        result["spec"] = serde_json::json!({"finalizers": finalizers});
+                    }
+                    (None, Some(spec)) => {
+                        spec.remove("finalizers");
+                    }
+                    (None, None) => {}
+                }
+            } else {
+                match new.as_object_mut().and_then(|m| m.remove("status")) {
+                    Some(status) => result["status"] = status,
+                    None => {
+                        if let Some(map) = result.as_object_mut() {
+                            map.remove("status");
+                        }
                     }
                 }
             }
