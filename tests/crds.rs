@@ -10,7 +10,7 @@ mod cluster;
 
 use std::time::Duration;
 
-use cluster::{Cluster, KUBECTL};
+use cluster::Cluster;
 use futures::StreamExt;
 use http::{Method, StatusCode};
 use keelson::testing::api::TestApi;
@@ -181,7 +181,7 @@ async fn custom_resources_are_pruned_defaulted_and_validated() {
     assert_eq!(status["reason"], "Invalid");
     assert_eq!(
         status["message"],
-        "Certificate.pki.example.io \"bad\" is invalid: [spec.durationHours: Invalid value: \"string\": spec.durationHours in body must be of type integer: \"string\", spec.issuerRef.name: Required value, spec.issuerRef.kind: Unsupported value: \"Nobody\": supported values: \"Issuer\", \"ClusterIssuer\", spec.secretName: Invalid value: \"Not_A_Name\": spec.secretName in body should match '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$']"
+        "Certificate.pki.example.io \"bad\" is invalid: [spec.durationHours: Invalid value: \"string\": spec.durationHours in body must be of type integer: \"string\", spec.issuerRef.kind: Unsupported value: \"Nobody\": supported values: \"Issuer\", \"ClusterIssuer\", spec.issuerRef.name: Required value, spec.secretName: Invalid value: \"Not_A_Name\": spec.secretName in body should match '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$']"
     );
 
     let cel = api
@@ -471,17 +471,58 @@ async fn deleting_a_crd_deletes_its_objects_first() {
     );
 }
 
-/// Keeps the kubectl scenarios' imports in use when only the in-process
-/// tests are compiled in.
-#[allow(dead_code)]
-fn kubectl_binary() -> &'static str {
-    KUBECTL
+/// The cells of each line of a table (the header first), cut where the
+/// header's columns start, so that an empty cell is an empty string; the
+/// AGE column left out.
+fn rows_without_age(table: &str) -> Vec<Vec<String>> {
+    let mut lines = table.lines();
+    let header = lines.next().unwrap_or_default();
+    let mut starts = Vec::new();
+    let mut previous = ' ';
+    for (i, c) in header.char_indices() {
+        if c != ' ' && previous == ' ' {
+            starts.push(i);
+        }
+        previous = c;
+    }
+    std::iter::once(header)
+        .chain(lines)
+        .map(|line| {
+            starts
+                .iter()
+                .enumerate()
+                .map(|(n, start)| {
+                    let end = starts
+                        .get(n + 1)
+                        .copied()
+                        .unwrap_or(line.len())
+                        .min(line.len());
+                    line.get((*start).min(end)..end)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_owned()
+                })
+                .zip(header.split_whitespace())
+                .filter(|(_, title)| *title != "AGE")
+                .map(|(cell, _)| cell)
+                .collect()
+        })
+        .collect()
+}
+
+fn words(rows: &[&[&str]]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|r| r.iter().map(|w| w.to_string()).collect())
+        .collect()
 }
 
 on_both_backends! {
-    async fn kubectl_applies_waits_and_lists(cluster: Cluster) {
+    async fn kubectl_serves_a_certificate_crd(cluster: Cluster) {
         let crd = cluster.file("certificates.yaml", CERTIFICATES_CRD);
-        cluster.kubectl(&["apply", "-f", &crd]).ok();
+        assert_eq!(
+            cluster.kubectl(&["apply", "-f", &crd]).ok(),
+            "customresourcedefinition.apiextensions.k8s.io/certificates.pki.example.io created\n"
+        );
         cluster
             .kubectl(&[
                 "wait",
@@ -490,5 +531,142 @@ on_both_backends! {
                 "crd/certificates.pki.example.io",
             ])
             .ok();
+
+        let explained = cluster.kubectl(&["explain", "certificate.spec.secretName"]);
+        let explained = explained.ok();
+        assert!(explained.starts_with("GROUP:      pki.example.io\nKIND:       Certificate\nVERSION:    v1\n"), "{explained}");
+        assert!(explained.contains("FIELD: secretName <string>"), "{explained}");
+        assert!(
+            explained.contains("The Secret the signed certificate and its key are stored in."),
+            "{explained}"
+        );
+
+        let web = cluster.file(
+            "web.yaml",
+            "apiVersion: pki.example.io/v1\nkind: Certificate\nmetadata: {name: web}\nspec: {secretName: web-tls, dnsNames: [example.com], issuerRef: {name: ca}}\n",
+        );
+        assert_eq!(
+            cluster.kubectl(&["apply", "-f", &web]).ok(),
+            "certificate.pki.example.io/web created\n"
+        );
+        assert_eq!(
+            rows_without_age(cluster.kubectl(&["get", "certs"]).ok()),
+            words(&[&["NAME", "READY", "SECRET"], &["web", "", "web-tls"]])
+        );
+        assert_eq!(
+            rows_without_age(cluster.kubectl(&["get", "certificates", "-o", "wide"]).ok()),
+            words(&[&["NAME", "READY", "SECRET", "ISSUER"], &["web", "", "web-tls", "ca"]])
+        );
+        // The category lists it too.
+        assert_eq!(
+            rows_without_age(cluster.kubectl(&["get", "pki"]).ok()),
+            words(&[&["NAME", "READY", "SECRET"], &["web", "", "web-tls"]])
+        );
+        assert_eq!(
+            cluster
+                .kubectl(&["get", "certs", "--field-selector", "spec.issuerRef.name=ca", "-o", "name"])
+                .ok(),
+            "certificate.pki.example.io/web\n"
+        );
+
+        let bad = cluster.file(
+            "bad.yaml",
+            "apiVersion: pki.example.io/v1\nkind: Certificate\nmetadata: {name: bad}\nspec: {secretName: Not_A_Name, durationHours: long, issuerRef: {kind: Nobody}}\n",
+        );
+        assert_eq!(
+            cluster.kubectl(&["apply", "-f", &bad]).failed(),
+            "The Certificate \"bad\" is invalid: \n\
+             * spec.durationHours: Invalid value: \"string\": spec.durationHours in body must be of type integer: \"string\"\n\
+             * spec.issuerRef.kind: Unsupported value: \"Nobody\": supported values: \"Issuer\", \"ClusterIssuer\"\n\
+             * spec.issuerRef.name: Required value\n\
+             * spec.secretName: Invalid value: \"Not_A_Name\": spec.secretName in body should match '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$'\n"
+        );
+
+        let nameless = cluster.file(
+            "nameless.yaml",
+            "apiVersion: pki.example.io/v1\nkind: Certificate\nmetadata: {name: nameless}\nspec: {secretName: s, issuerRef: {name: ca}}\n",
+        );
+        assert_eq!(
+            cluster.kubectl(&["apply", "-f", &nameless]).failed(),
+            "The Certificate \"nameless\" is invalid: spec: Invalid value: \"object\": at least one of commonName or dnsNames must be set\n"
+        );
+
+        let pruned = cluster.file(
+            "pruned.yaml",
+            "apiVersion: pki.example.io/v1\nkind: Certificate\nmetadata: {name: pruned}\nspec: {secretName: p, commonName: p, issuerRef: {name: ca}, bogus: 1}\n",
+        );
+        cluster.kubectl(&["apply", "--validate=false", "-f", &pruned]).ok();
+        assert_eq!(
+            cluster
+                .kubectl(&["get", "cert", "pruned", "-o", "jsonpath={.spec}"])
+                .ok(),
+            r#"{"commonName":"p","durationHours":2160,"issuerRef":{"kind":"Issuer","name":"ca"},"secretName":"p"}"#
+        );
+        // With validation on, kubectl 1.32 asks the server to refuse it.
+        let strict = cluster.kubectl(&["apply", "-f", &pruned]);
+        assert!(
+            strict.failed().contains("unknown field \"spec.bogus\""),
+            "{strict:?}"
+        );
+
+        assert_eq!(
+            cluster
+                .kubectl(&["delete", "crd", "certificates.pki.example.io"])
+                .ok(),
+            "customresourcedefinition.apiextensions.k8s.io \"certificates.pki.example.io\" deleted\n"
+        );
+        let gone = cluster.kubectl(&["get", "crd", "certificates.pki.example.io"]);
+        assert_eq!(
+            gone.failed(),
+            "Error from server (NotFound): customresourcedefinitions.apiextensions.k8s.io \"certificates.pki.example.io\" not found\n"
+        );
+        let objects = cluster.kubectl(&["get", "--raw", "/apis/pki.example.io/v1/certificates"]);
+        assert_eq!(objects.code, Some(1), "{objects:?}");
+    }
+
+    async fn kubectl_scales_a_multi_version_crd(cluster: Cluster) {
+        let crd = cluster.file("postgres.yaml", POSTGRES_CRD);
+        cluster.kubectl(&["apply", "-f", &crd]).ok();
+        cluster
+            .kubectl(&[
+                "wait",
+                "--for=condition=Established",
+                "--timeout=30s",
+                "crd/postgresclusters.db.example.io",
+            ])
+            .ok();
+        let main = cluster.file(
+            "main.yaml",
+            "apiVersion: db.example.io/v1beta1\nkind: PostgresCluster\nmetadata: {name: main}\nspec: {postgresVersion: 16}\n",
+        );
+        cluster.kubectl(&["apply", "-f", &main]).ok();
+        assert_eq!(
+            cluster
+                .kubectl(&["scale", "postgrescluster/main", "--replicas=3"])
+                .ok(),
+            "postgrescluster.db.example.io/main scaled\n"
+        );
+        assert_eq!(
+            cluster
+                .kubectl(&["get", "pgc", "main", "-o", "jsonpath={.apiVersion} {.spec.instances} {.spec.storage.size}"])
+                .ok(),
+            "db.example.io/v1 3 1Gi"
+        );
+        assert_eq!(
+            rows_without_age(cluster.kubectl(&["get", "postgresclusters"]).ok()),
+            words(&[&["NAME", "INSTANCES", "READY", "VERSION"], &["main", "3", "", "16"]])
+        );
+        assert_eq!(
+            cluster
+                .kubectl(&[
+                    "get",
+                    "postgresclusters.v1beta1.db.example.io",
+                    "main",
+                    "-o",
+                    "jsonpath={.apiVersion}"
+                ])
+                .ok(),
+            "db.example.io/v1beta1"
+        );
     }
 }

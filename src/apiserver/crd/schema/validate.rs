@@ -15,8 +15,14 @@ use crate::apiserver::patch::go_format;
 use crate::apiserver::validation::FieldError;
 
 /// Validates a whole custom resource (its `metadata` is the store's to
-/// check).
+/// check). Errors come ordered by field path, as upstream reports them.
 pub fn validate_object(object: &Value, schema: &Schema) -> Vec<FieldError> {
+    let mut errors = validate_root(object, schema);
+    errors.sort_by(|a, b| a.field.cmp(&b.field));
+    errors
+}
+
+fn validate_root(object: &Value, schema: &Schema) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let Some(map) = object.as_object() else {
         return errors;
@@ -490,8 +496,8 @@ mod tests {
             ),
             vec![
                 "spec.host: Required value",
-                "spec.ports[2].port: Required value",
                 "spec.ports[1]: Duplicate value: map[string]interface {}{\"port\":1}",
+                "spec.ports[2].port: Required value",
                 "spec.tags: Too many: 3: must have at most 2 items",
                 "spec.tags[2]: Duplicate value: \"a\"",
             ]
