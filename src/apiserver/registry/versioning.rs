@@ -21,8 +21,8 @@ pub trait Versioning: Send + Sync {
 
     /// Objects as stored, made into what this resource serves (in place,
     /// in order).
-    async fn from_storage(&self, objects: &mut [Value]) -> Result<(), ApiError>;
+    async fn read_stored(&self, objects: &mut [Value]) -> Result<(), ApiError>;
 
     /// An object as served, made into what is stored.
-    async fn to_storage(&self, object: Value) -> Result<Value, ApiError>;
+    async fn for_storage(&self, object: Value) -> Result<Value, ApiError>;
 }

@@ -90,7 +90,7 @@ impl Versioning for CrdVersioning {
         &self.key
     }
 
-    async fn from_storage(&self, objects: &mut [Value]) -> Result<(), ApiError> {
+    async fn read_stored(&self, objects: &mut [Value]) -> Result<(), ApiError> {
         self.converter.convert(objects, &self.served).await?;
         if let Some(schema) = &self.schema {
             for object in objects.iter_mut() {
@@ -101,7 +101,7 @@ impl Versioning for CrdVersioning {
         Ok(())
     }
 
-    async fn to_storage(&self, object: Value) -> Result<Value, ApiError> {
+    async fn for_storage(&self, object: Value) -> Result<Value, ApiError> {
         let mut objects = [object];
         self.converter.convert(&mut objects, &self.storage).await?;
         let [object] = objects;
@@ -128,12 +128,12 @@ mod tests {
             Arc::new(Converter::None),
         );
         let mut objects = [json!({"apiVersion": "x.io/v1", "kind": "T", "spec": {"old": true}})];
-        versioning.from_storage(&mut objects).await.unwrap();
+        versioning.read_stored(&mut objects).await.unwrap();
         assert_eq!(
             objects[0],
             json!({"apiVersion": "x.io/v2", "kind": "T", "spec": {"size": 1}})
         );
-        let stored = versioning.to_storage(objects[0].clone()).await.unwrap();
+        let stored = versioning.for_storage(objects[0].clone()).await.unwrap();
         assert_eq!(stored["apiVersion"], "x.io/v1");
     }
 }

@@ -229,7 +229,7 @@ impl Cacher {
     /// Stored objects as the cache's stores serve them.
     async fn convert(&self, mut objects: Vec<Value>) -> Result<Vec<Value>, ApiError> {
         if let Some(versioning) = &self.versioning {
-            versioning.from_storage(&mut objects).await?;
+            versioning.read_stored(&mut objects).await?;
         }
         Ok(objects)
     }

@@ -188,7 +188,7 @@ impl ResourceStore {
     /// The bytes to store for `object`, in the storage version.
     pub(crate) async fn encode(&self, object: &Value) -> Result<Bytes, ApiError> {
         match &self.versioning {
-            Some(versioning) => codec::encode(&versioning.to_storage(object.clone()).await?),
+            Some(versioning) => codec::encode(&versioning.for_storage(object.clone()).await?),
             None => codec::encode(object),
         }
     }
@@ -199,7 +199,7 @@ impl ResourceStore {
         match &self.versioning {
             Some(versioning) => {
                 let mut objects = [object];
-                versioning.from_storage(&mut objects).await?;
+                versioning.read_stored(&mut objects).await?;
                 let [object] = objects;
                 Ok(object)
             }
@@ -218,7 +218,7 @@ impl ResourceStore {
             .map(codec::decode)
             .collect::<Result<Vec<_>, _>>()?;
         if let Some(versioning) = &self.versioning {
-            versioning.from_storage(&mut objects).await?;
+            versioning.read_stored(&mut objects).await?;
         }
         Ok(kvs
             .iter()
