@@ -7,6 +7,7 @@
 //! `crds/`.
 
 mod cluster;
+mod conversion_webhook;
 
 use std::time::Duration;
 
@@ -468,6 +469,67 @@ async fn deleting_a_crd_deletes_its_objects_first() {
             .unwrap()
             .iter()
             .any(|g| g["name"] == "pki.example.io")
+    );
+}
+
+#[tokio::test]
+async fn a_conversion_webhook_converts_between_versions() {
+    let webhook = conversion_webhook::start().await;
+    let api = TestApi::start().await;
+    establish(&api, conversion_webhook::endpoints_crd(&webhook)).await;
+    let v2 = "/apis/example.io/v2/namespaces/default/endpoints";
+    let created = api
+        .call(
+            Method::POST,
+            v2,
+            Some(json!({"apiVersion": "example.io/v2", "kind": "Endpoint",
+                        "metadata": {"name": "db", "labels": {"tier": "data"}},
+                        "spec": {"host": "db.local", "port": 5432}})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.json());
+    assert_eq!(created.json()["spec"], json!({"host": "db.local", "port": 5432}));
+    // Stored in v1, the storage version.
+    let stored = api
+        .storage
+        .get("/registry/example.io/endpoints/default/db")
+        .await
+        .unwrap()
+        .0
+        .unwrap();
+    let stored: Value = serde_json::from_slice(&stored.value).unwrap();
+    assert_eq!(stored["apiVersion"], "example.io/v1");
+    assert_eq!(stored["spec"], json!({"hostPort": "db.local:5432"}));
+
+    let v1 = api
+        .call(Method::GET, "/apis/example.io/v1/namespaces/default/endpoints/db", None)
+        .await
+        .json();
+    assert_eq!(v1["apiVersion"], "example.io/v1");
+    assert_eq!(v1["spec"], json!({"hostPort": "db.local:5432"}));
+    assert_eq!(v1["metadata"]["labels"], json!({"tier": "data"}));
+    let listed = api.call(Method::GET, v2, None).await.json();
+    assert_eq!(listed["items"][0]["spec"]["port"], 5432);
+    assert!(webhook.reviews.load(std::sync::atomic::Ordering::SeqCst) >= 2);
+
+    // A webhook that cannot be reached is a 500 naming the CRD.
+    drop(webhook);
+    let failed = api
+        .call(
+            Method::POST,
+            v2,
+            Some(json!({"apiVersion": "example.io/v2", "kind": "Endpoint",
+                        "metadata": {"name": "cache"}, "spec": {"host": "c", "port": 1}})),
+        )
+        .await;
+    assert_eq!(failed.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        failed.json()["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("conversion webhook for endpoints.example.io failed: "),
+        "{}",
+        failed.json()
     );
 }
 
