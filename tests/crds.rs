@@ -533,6 +533,82 @@ async fn a_conversion_webhook_converts_between_versions() {
     );
 }
 
+/// A custom resource as kube-rs users write one.
+#[derive(kube::CustomResource, serde::Serialize, serde::Deserialize, Clone, Debug, schemars::JsonSchema)]
+#[kube(
+    group = "kube.example.io",
+    version = "v1",
+    kind = "Backup",
+    namespaced,
+    status = "BackupStatus",
+    shortname = "bk",
+    printcolumn = r#"{"name":"Schedule","type":"string","jsonPath":".spec.schedule"}"#
+)]
+pub struct BackupSpec {
+    schedule: String,
+    #[serde(default)]
+    retain: u32,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, Default, schemars::JsonSchema)]
+pub struct BackupStatus {
+    last_run: Option<String>,
+}
+
+/// The CRD kube-rs derives, applied and used through kube's typed API.
+async fn kube_derive_round_trip(cluster: &Cluster) {
+    use kube::api::{Api, Patch, PatchParams, PostParams};
+    use kube::CustomResourceExt;
+    let client = cluster.client().await;
+    let crds: Api<k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition> =
+        Api::all(client.clone());
+    crds.create(&PostParams::default(), &Backup::crd()).await.expect("create the CRD");
+    poll_until("the Backup CRD to be served", Duration::from_secs(20), || {
+        let crds = crds.clone();
+        async move {
+            let crd = crds.get("backups.kube.example.io").await.ok()?;
+            crd.status?
+                .conditions?
+                .iter()
+                .any(|c| c.type_ == "Established" && c.status == "True")
+                .then_some(())
+        }
+    })
+    .await
+    .unwrap();
+    let backups: Api<Backup> = Api::namespaced(client, "default");
+    let nightly = Backup::new("nightly", BackupSpec { schedule: "0 3 * * *".into(), retain: 7 });
+    let created = backups.create(&PostParams::default(), &nightly).await.expect("create");
+    assert_eq!(created.spec.retain, 7);
+    let applied = backups
+        .patch(
+            "nightly",
+            &PatchParams::apply("backup-test").force(),
+            &Patch::Apply(serde_json::json!({
+                "apiVersion": "kube.example.io/v1", "kind": "Backup",
+                "spec": {"schedule": "0 4 * * *"}
+            })),
+        )
+        .await
+        .expect("server-side apply");
+    assert_eq!(applied.spec.schedule, "0 4 * * *");
+    let status = backups
+        .patch_status(
+            "nightly",
+            &PatchParams::default(),
+            &Patch::Merge(serde_json::json!({"status": {"last_run": "2024-01-01T03:00:00Z"}})),
+        )
+        .await
+        .expect("status");
+    assert_eq!(status.status.unwrap().last_run.as_deref(), Some("2024-01-01T03:00:00Z"));
+    let listed = backups.list(&Default::default()).await.expect("list");
+    assert_eq!(listed.items.len(), 1);
+    assert_eq!(
+        cluster.kubectl(&["get", "bk", "-o", "custom-columns=SCHEDULE:.spec.schedule", "--no-headers"]).ok(),
+        "0 4 * * *\n"
+    );
+}
+
 /// The cells of each line of a table (the header first), cut where the
 /// header's columns start, so that an empty cell is an empty string; the
 /// AGE column left out.
@@ -579,6 +655,10 @@ fn words(rows: &[&[&str]]) -> Vec<Vec<String>> {
 }
 
 on_both_backends! {
+    async fn kube_rs_custom_resource_round_trips(cluster: Cluster) {
+        kube_derive_round_trip(&cluster).await;
+    }
+
     async fn kubectl_serves_a_certificate_crd(cluster: Cluster) {
         let crd = cluster.file("certificates.yaml", CERTIFICATES_CRD);
         assert_eq!(
