@@ -488,7 +488,10 @@ async fn a_conversion_webhook_converts_between_versions() {
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.json());
-    assert_eq!(created.json()["spec"], json!({"host": "db.local", "port": 5432}));
+    assert_eq!(
+        created.json()["spec"],
+        json!({"host": "db.local", "port": 5432})
+    );
     // Stored in v1, the storage version.
     let stored = api
         .storage
@@ -502,7 +505,11 @@ async fn a_conversion_webhook_converts_between_versions() {
     assert_eq!(stored["spec"], json!({"hostPort": "db.local:5432"}));
 
     let v1 = api
-        .call(Method::GET, "/apis/example.io/v1/namespaces/default/endpoints/db", None)
+        .call(
+            Method::GET,
+            "/apis/example.io/v1/namespaces/default/endpoints/db",
+            None,
+        )
         .await
         .json();
     assert_eq!(v1["apiVersion"], "example.io/v1");
@@ -534,7 +541,9 @@ async fn a_conversion_webhook_converts_between_versions() {
 }
 
 /// A custom resource as kube-rs users write one.
-#[derive(kube::CustomResource, serde::Serialize, serde::Deserialize, Clone, Debug, schemars::JsonSchema)]
+#[derive(
+    kube::CustomResource, serde::Serialize, serde::Deserialize, Clone, Debug, schemars::JsonSchema,
+)]
 #[kube(
     group = "kube.example.io",
     version = "v1",
@@ -557,28 +566,43 @@ pub struct BackupStatus {
 
 /// The CRD kube-rs derives, applied and used through kube's typed API.
 async fn kube_derive_round_trip(cluster: &Cluster) {
-    use kube::api::{Api, Patch, PatchParams, PostParams};
     use kube::CustomResourceExt;
+    use kube::api::{Api, Patch, PatchParams, PostParams};
     let client = cluster.client().await;
     let crds: Api<k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition> =
         Api::all(client.clone());
-    crds.create(&PostParams::default(), &Backup::crd()).await.expect("create the CRD");
-    poll_until("the Backup CRD to be served", Duration::from_secs(20), || {
-        let crds = crds.clone();
-        async move {
-            let crd = crds.get("backups.kube.example.io").await.ok()?;
-            crd.status?
-                .conditions?
-                .iter()
-                .any(|c| c.type_ == "Established" && c.status == "True")
-                .then_some(())
-        }
-    })
+    crds.create(&PostParams::default(), &Backup::crd())
+        .await
+        .expect("create the CRD");
+    poll_until(
+        "the Backup CRD to be served",
+        Duration::from_secs(20),
+        || {
+            let crds = crds.clone();
+            async move {
+                let crd = crds.get("backups.kube.example.io").await.ok()?;
+                crd.status?
+                    .conditions?
+                    .iter()
+                    .any(|c| c.type_ == "Established" && c.status == "True")
+                    .then_some(())
+            }
+        },
+    )
     .await
     .unwrap();
     let backups: Api<Backup> = Api::namespaced(client, "default");
-    let nightly = Backup::new("nightly", BackupSpec { schedule: "0 3 * * *".into(), retain: 7 });
-    let created = backups.create(&PostParams::default(), &nightly).await.expect("create");
+    let nightly = Backup::new(
+        "nightly",
+        BackupSpec {
+            schedule: "0 3 * * *".into(),
+            retain: 7,
+        },
+    );
+    let created = backups
+        .create(&PostParams::default(), &nightly)
+        .await
+        .expect("create");
     assert_eq!(created.spec.retain, 7);
     let applied = backups
         .patch(
@@ -600,11 +624,22 @@ async fn kube_derive_round_trip(cluster: &Cluster) {
         )
         .await
         .expect("status");
-    assert_eq!(status.status.unwrap().last_run.as_deref(), Some("2024-01-01T03:00:00Z"));
+    assert_eq!(
+        status.status.unwrap().last_run.as_deref(),
+        Some("2024-01-01T03:00:00Z")
+    );
     let listed = backups.list(&Default::default()).await.expect("list");
     assert_eq!(listed.items.len(), 1);
     assert_eq!(
-        cluster.kubectl(&["get", "bk", "-o", "custom-columns=SCHEDULE:.spec.schedule", "--no-headers"]).ok(),
+        cluster
+            .kubectl(&[
+                "get",
+                "bk",
+                "-o",
+                "custom-columns=SCHEDULE:.spec.schedule",
+                "--no-headers"
+            ])
+            .ok(),
         "0 4 * * *\n"
     );
 }

@@ -67,6 +67,8 @@ pub struct CrdController {
     openapi: Arc<OpenApi>,
     crds: Arc<ResourceStore>,
     state: Mutex<State>,
+    /// Bounds the status writes in flight.
+    writers: Arc<tokio::sync::Semaphore>,
 }
 
 impl CrdController {
@@ -86,6 +88,7 @@ impl CrdController {
             openapi,
             crds,
             state: Mutex::default(),
+            writers: Arc::new(tokio::sync::Semaphore::new(PARALLEL_WRITES)),
         });
         let revision = controller.resync().await?;
         tokio::spawn(follow(Arc::downgrade(&controller), revision));
@@ -244,20 +247,24 @@ impl CrdController {
                     .remove(&definition.uid);
             });
         }
-        let crds = self.crds.clone();
-        futures::stream::iter(statuses)
-            .for_each_concurrent(PARALLEL_WRITES, |(name, naming)| {
-                let crds = crds.clone();
-                async move {
-                    if let Err(e) = write_status(&crds, &name, &naming).await
-                        && e.reason != "NotFound"
-                        && e.reason != "Conflict"
-                    {
-                        tracing::warn!(crd = %name, error = %e.message, "CRD status not written");
-                    }
+        // Status writes go on in the background: the next changes need not
+        // wait for them (a later write of the same CRD's status computes
+        // the same result).
+        for (name, naming) in statuses {
+            let crds = self.crds.clone();
+            let writers = self.writers.clone();
+            tokio::spawn(async move {
+                let Ok(_permit) = writers.acquire().await else {
+                    return;
+                };
+                if let Err(e) = write_status(&crds, &name, &naming).await
+                    && e.reason != "NotFound"
+                    && e.reason != "Conflict"
+                {
+                    tracing::warn!(crd = %name, error = %e.message, "CRD status not written");
                 }
-            })
-            .await;
+            });
+        }
     }
 
     /// Stops serving `removed` and serves `added`: stores first, then the
