@@ -473,6 +473,50 @@ async fn deleting_a_crd_deletes_its_objects_first() {
 }
 
 #[tokio::test]
+async fn server_side_apply_merges_by_the_crd_list_types() {
+    let api = TestApi::start().await;
+    establish(&api, manifest(CERTIFICATES_CRD)).await;
+    let apply = |manager: &str, names: &[&str]| {
+        let body = serde_json::to_vec(&certificate(
+            "shared",
+            json!({"secretName": "shared", "dnsNames": names, "issuerRef": {"name": "ca"}}),
+        ))
+        .unwrap();
+        let uri = format!("{CERTS}/shared?fieldManager={manager}");
+        async move {
+            api.call_with(
+                Method::PATCH,
+                &uri,
+                &[("content-type", "application/apply-patch+yaml")],
+                body.into(),
+            )
+            .await
+        }
+    };
+    let first = apply("alice", &["a.example.com"]).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.json());
+    let second = apply("bob", &["b.example.com"]).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.json());
+    // A set: each manager owns its own members.
+    assert_eq!(
+        second.json()["spec"]["dnsNames"],
+        json!(["a.example.com", "b.example.com"])
+    );
+    let managers: Vec<String> = second.json()["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["manager"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(managers, vec!["alice", "bob"]);
+    let bob = &second.json()["metadata"]["managedFields"][1]["fieldsV1"];
+    assert_eq!(
+        bob["f:spec"]["f:dnsNames"],
+        json!({"v:\"b.example.com\"": {}})
+    );
+}
+
+#[tokio::test]
 async fn a_conversion_webhook_converts_between_versions() {
     let webhook = conversion_webhook::start().await;
     let api = TestApi::start().await;

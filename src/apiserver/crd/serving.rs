@@ -11,6 +11,7 @@ use super::conversion::webhook::Webhook;
 use super::conversion::{Converter, CrdVersioning};
 use super::definition::{Conversion, Definition, Names, Version};
 use super::resource::CustomResourceStrategy;
+use crate::apiserver::patch::schema::Shapes;
 use crate::apiserver::registry::resource::{
     GroupVersionKind, ResourceDescriptor, Storage, SubresourceDescriptor, Verb, api_version,
 };
@@ -119,8 +120,9 @@ pub fn served_versions(
                     .join("; "));
             }
         };
+        let shape = version.raw_schema.as_ref().map(Shapes::from_openapi);
         let strategy: Arc<dyn Strategy> =
-            Arc::new(CustomResourceStrategy::new(version, rules, None));
+            Arc::new(CustomResourceStrategy::new(version, rules, shape));
         let versioning: Arc<dyn Versioning> = Arc::new(CrdVersioning::new(
             format!("{}/{}/{key:x}", definition.uid, version.name),
             api_version(&definition.group, &version.name),
