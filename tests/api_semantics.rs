@@ -283,7 +283,11 @@ async fn namespaces_must_exist_and_not_be_terminating() {
         )
         .await;
     assert_eq!(released.status, StatusCode::OK, "{}", released.json());
-    assert!(released.json()["metadata"]["labels"].get("ignored").is_none());
+    assert!(
+        released.json()["metadata"]["labels"]
+            .get("ignored")
+            .is_none()
+    );
     let gone = api
         .call(Method::GET, "/api/v1/namespaces/doomed", None)
         .await;

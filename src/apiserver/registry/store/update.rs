@@ -83,7 +83,10 @@ impl ResourceStore {
             let mut result = old.clone();
             if part == Part::Finalize {
                 let finalizers = new.pointer("/spec/finalizers").cloned();
-                match (finalizers, result.get_mut("spec").and_then(Value::as_object_mut)) {
+                match (
+                    finalizers,
+                    result.get_mut("spec").and_then(Value::as_object_mut),
+                ) {
                     (Some(finalizers), Some(spec)) => {
                         spec.insert("finalizers".into(), finalizers);
                     }
