@@ -179,3 +179,76 @@ async fn a_second_controller_manager_takes_over_when_the_leader_dies() {
     assert_ne!(successor, leader);
     acts("second").await;
 }
+
+/// A ConfigMap manifest owned by `owner` (name, uid).
+fn owned(name: &str, owner: (&str, &str), block: bool, finalizer: Option<&str>) -> String {
+    let finalizers = finalizer
+        .map(|f| format!("  finalizers: [{f}]\n"))
+        .unwrap_or_default();
+    format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n{finalizers}  ownerReferences:\n  - {{apiVersion: v1, kind: ConfigMap, name: {}, uid: {}, blockOwnerDeletion: {block}}}\n",
+        owner.0, owner.1
+    )
+}
+
+fn uid_of(cluster: &Cluster, kind: &str, name: &str) -> String {
+    cluster
+        .kubectl(&["get", kind, name, "-o", "jsonpath={.metadata.uid}"])
+        .ok()
+        .to_owned()
+}
+
+async fn gone(cluster: &Cluster, what: &str, kind: &str, name: &str) {
+    poll_until(what, Duration::from_secs(30), || async {
+        (cluster.kubectl(&["get", kind, name]).code == Some(1)).then_some(())
+    })
+    .await
+    .unwrap();
+}
+
+on_both_backends! {
+    async fn the_garbage_collector_follows_owner_references(cluster: Cluster) {
+        let k = |args: &[&str]| cluster.kubectl(args);
+        for owner in ["background", "orphaning", "foreground"] {
+            k(&["create", "configmap", owner]).ok();
+        }
+        // Background: the dependent follows its owner.
+        let uid = uid_of(&cluster, "configmap", "background");
+        k(&["create", "-f", &cluster.file("b.yaml", &owned("b-child", ("background", &uid), false, None))]).ok();
+        k(&["delete", "configmap", "background"]).ok();
+        gone(&cluster, "the background dependent", "configmap", "b-child").await;
+
+        // Orphan: the dependent stays, without the reference.
+        let uid = uid_of(&cluster, "configmap", "orphaning");
+        k(&["create", "-f", &cluster.file("o.yaml", &owned("o-child", ("orphaning", &uid), false, None))]).ok();
+        k(&["delete", "configmap", "orphaning", "--cascade=orphan"]).ok();
+        gone(&cluster, "the orphaning owner", "configmap", "orphaning").await;
+        assert_eq!(
+            k(&["get", "configmap", "o-child", "-o", "jsonpath={.metadata.ownerReferences}"]).ok(),
+            ""
+        );
+
+        // Foreground: the owner waits for a blocking dependent.
+        let uid = uid_of(&cluster, "configmap", "foreground");
+        k(&["create", "-f", &cluster.file("f.yaml", &owned("f-child", ("foreground", &uid), true, Some("example.com/hold")))]).ok();
+        k(&["delete", "configmap", "foreground", "--cascade=foreground", "--wait=false"]).ok();
+        poll_until("the dependent to be deleted first", Duration::from_secs(30), || async {
+            let marked = k(&["get", "configmap", "f-child", "-o", "jsonpath={.metadata.deletionTimestamp}"]).stdout;
+            (!marked.is_empty()).then_some(())
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            k(&["get", "configmap", "foreground", "-o", "jsonpath={.metadata.finalizers}"]).ok(),
+            r#"["foregroundDeletion"]"#
+        );
+        k(&["patch", "configmap", "f-child", "--type=merge", "-p", r#"{"metadata":{"finalizers":null}}"#]).ok();
+        gone(&cluster, "the foreground owner", "configmap", "foreground").await;
+
+        // A dependent whose owner never existed is collected.
+        k(&["create", "-f", &cluster.file("d.yaml", &owned("dangling", ("nobody", "00000000-0000-0000-0000-000000000000"), false, None))]).ok();
+        gone(&cluster, "the dangling dependent", "configmap", "dangling").await;
+        // Nothing else was touched.
+        k(&["get", "configmap", "o-child"]).ok();
+    }
+}

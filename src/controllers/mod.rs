@@ -6,11 +6,14 @@
 //!   `coordination.k8s.io/v1` Lease as upstream;
 //! * [`serviceaccount`]: a `default` ServiceAccount in every namespace;
 //! * [`root_ca`]: the `kube-root-ca.crt` ConfigMap in every namespace;
-//! * [`namespace`]: a deleted namespace is emptied, then released.
+//! * [`namespace`]: a deleted namespace is emptied, then released;
+//! * [`garbage_collector`]: objects whose owners are gone are deleted;
+//!   Orphan and Foreground deletions are finished.
 //!
 //! `keelson up` runs them in-process; `keelson controller-manager` runs
 //! them alone.
 
+pub mod garbage_collector;
 pub mod leader_election;
 pub mod namespace;
 pub mod root_ca;
@@ -24,7 +27,12 @@ use kube::Client;
 use self::leader_election::LeaderElection;
 
 /// Every controller keelson has, by upstream's names.
-pub const ALL: [&str; 3] = ["serviceaccount", "root-ca-cert-publisher", "namespace"];
+pub const ALL: [&str; 4] = [
+    "serviceaccount",
+    "root-ca-cert-publisher",
+    "namespace",
+    "garbagecollector",
+];
 
 /// How to run the controllers.
 #[derive(Clone, Debug)]
@@ -107,6 +115,9 @@ pub async fn run(
     }
     if options.enabled("namespace") {
         tasks.spawn(namespace::run(client.clone()));
+    }
+    if options.enabled("garbagecollector") {
+        tasks.spawn(garbage_collector::run(client.clone()));
     }
     tracing::info!(controllers = tasks.len(), "controllers started");
     let lost = async {
