@@ -252,3 +252,103 @@ on_both_backends! {
         k(&["get", "configmap", "o-child"]).ok();
     }
 }
+
+fn stdout(output: std::process::Output) -> String {
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// Who a bearer token is, by a SelfSubjectReview made with it.
+fn whoami_with_token(cluster: &Cluster, token: &str) -> cluster::Ran {
+    let kubeconfig = cluster.token_kubeconfig(token);
+    cluster.kubectl_as(
+        &kubeconfig,
+        &[
+            "auth",
+            "whoami",
+            "-o",
+            "jsonpath={.status.userInfo.username}",
+        ],
+    )
+}
+
+on_both_backends! {
+    async fn token_secrets_users_create_are_filled_and_authenticate(cluster: Cluster) {
+        let k = |args: &[&str]| cluster.kubectl(args);
+        k(&["create", "serviceaccount", "robot"]).ok();
+        // Not created for every account unless asked for.
+        assert_eq!(k(&["get", "serviceaccount", "robot", "-o", "jsonpath={.secrets}"]).ok(), "");
+        let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: robot-token\n  annotations: {kubernetes.io/service-account.name: robot}\ntype: kubernetes.io/service-account-token\n";
+        k(&["create", "-f", &cluster.file("secret.yaml", secret)]).ok();
+        let token = poll_until("the token to be filled in", Duration::from_secs(30), || async {
+            let b64 = k(&["get", "secret", "robot-token", "-o", "jsonpath={.data.token}"]).stdout;
+            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64.trim()).ok()
+                .filter(|t| !t.is_empty())
+                .map(|t| String::from_utf8(t).unwrap())
+        })
+        .await
+        .unwrap();
+        assert_eq!(whoami_with_token(&cluster, &token).ok(), "system:serviceaccount:default:robot");
+        // The token lives as long as its Secret.
+        k(&["delete", "secret", "robot-token"]).ok();
+        poll_until("the token to be refused", Duration::from_secs(30), || async {
+            (whoami_with_token(&cluster, &token).code == Some(1)).then_some(())
+        })
+        .await
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn legacy_token_secrets_are_created_for_every_account_when_asked() {
+    let keelson = KeelsonProcess::start(&["--legacy-service-account-token-secrets"])
+        .await
+        .unwrap();
+    assert!(
+        keelson
+            .kubectl(&["create", "namespace", "old-style"])
+            .status
+            .success()
+    );
+    let secret = poll_until(
+        "the default account's token secret",
+        Duration::from_secs(30),
+        || async {
+            let listed = stdout(keelson.kubectl(&[
+                "get",
+                "serviceaccount",
+                "default",
+                "-n",
+                "old-style",
+                "-o",
+                "jsonpath={.secrets[0].name}",
+            ]));
+            (!listed.is_empty()).then_some(listed)
+        },
+    )
+    .await
+    .unwrap();
+    assert!(secret.starts_with("default-token-"), "{secret}");
+    assert_eq!(
+        stdout(keelson.kubectl(&[
+            "get",
+            "secret",
+            &secret,
+            "-n",
+            "old-style",
+            "-o",
+            "jsonpath={.type}"
+        ])),
+        "kubernetes.io/service-account-token"
+    );
+    let keys = stdout(keelson.kubectl(&[
+        "get",
+        "secret",
+        &secret,
+        "-n",
+        "old-style",
+        "-o",
+        "go-template={{range $k, $v := .data}}{{$k}} {{end}}",
+    ]));
+    assert_eq!(keys, "ca.crt namespace token ");
+}

@@ -32,6 +32,17 @@ pub struct ControllerManagerArgs {
     /// kubeconfig's certificate authority.
     #[arg(long)]
     pub root_ca_file: Option<PathBuf>,
+
+    /// The private key (PEM) legacy service-account token Secrets are
+    /// signed with: the API server's `--service-account-signing-key-file`.
+    /// Without it the serviceaccount-token controller does not run.
+    #[arg(long)]
+    pub service_account_private_key_file: Option<PathBuf>,
+
+    /// Give every ServiceAccount a token Secret, as Kubernetes did before
+    /// 1.24.
+    #[arg(long)]
+    pub legacy_service_account_token_secrets: bool,
 }
 
 /// A client for `kubeconfig` and the CA bundle (PEM) it trusts, if any.
@@ -71,10 +82,18 @@ pub fn run(args: ControllerManagerArgs) -> Result<(), String> {
             ),
             None => ca,
         };
+        let service_account_key = match &args.service_account_private_key_file {
+            Some(file) => Some(std::fs::read_to_string(file).map_err(|e| {
+                format!("--service-account-private-key-file {}: {e}", file.display())
+            })?),
+            None => None,
+        };
         let options = Options {
             controllers: args.controllers,
             leader_elect: args.leader_elect,
             root_ca,
+            service_account_key,
+            legacy_token_secrets: args.legacy_service_account_token_secrets,
         };
         let shutdown = async {
             let signal = shutdown_signal().await;

@@ -5,6 +5,8 @@
 //! * [`leader_election`]: one active copy per cluster, through a
 //!   `coordination.k8s.io/v1` Lease as upstream;
 //! * [`serviceaccount`]: a `default` ServiceAccount in every namespace;
+//! * [`serviceaccount_token`]: legacy token Secrets filled (and, opted in,
+//!   created for every account as before Kubernetes 1.24);
 //! * [`root_ca`]: the `kube-root-ca.crt` ConfigMap in every namespace;
 //! * [`namespace`]: a deleted namespace is emptied, then released;
 //! * [`garbage_collector`]: objects whose owners are gone are deleted;
@@ -18,6 +20,7 @@ pub mod leader_election;
 pub mod namespace;
 pub mod root_ca;
 pub mod serviceaccount;
+pub mod serviceaccount_token;
 
 use std::future::Future;
 use std::time::Duration;
@@ -27,8 +30,9 @@ use kube::Client;
 use self::leader_election::LeaderElection;
 
 /// Every controller keelson has, by upstream's names.
-pub const ALL: [&str; 4] = [
+pub const ALL: [&str; 5] = [
     "serviceaccount",
+    "serviceaccount-token",
     "root-ca-cert-publisher",
     "namespace",
     "garbagecollector",
@@ -44,6 +48,13 @@ pub struct Options {
     pub leader_elect: bool,
     /// The cluster CA bundle (PEM) the root-CA publisher distributes.
     pub root_ca: Option<String>,
+    /// The key (PEM) legacy token Secrets are signed with
+    /// (`--service-account-private-key-file`); without it the
+    /// serviceaccount-token controller does not run.
+    pub service_account_key: Option<String>,
+    /// Create a token Secret for every ServiceAccount, as Kubernetes did
+    /// before 1.24 (`--legacy-service-account-token-secrets`).
+    pub legacy_token_secrets: bool,
 }
 
 impl Default for Options {
@@ -52,6 +63,8 @@ impl Default for Options {
             controllers: vec!["*".into()],
             leader_elect: true,
             root_ca: None,
+            service_account_key: None,
+            legacy_token_secrets: false,
         }
     }
 }
@@ -104,6 +117,23 @@ pub async fn run(
     let mut tasks = tokio::task::JoinSet::new();
     if options.enabled("serviceaccount") {
         tasks.spawn(serviceaccount::run(client.clone()));
+    }
+    if options.enabled("serviceaccount-token") {
+        match &options.service_account_key {
+            Some(pem) => {
+                let key = crate::apiserver::serviceaccount::keys::SigningKey::from_pem(pem)
+                    .map_err(|e| format!("--service-account-private-key-file: {e}"))?;
+                tasks.spawn(serviceaccount_token::run(
+                    client.clone(),
+                    serviceaccount_token::TokenSecrets {
+                        key,
+                        root_ca: options.root_ca.clone(),
+                        create_for_every_account: options.legacy_token_secrets,
+                    },
+                ));
+            }
+            None => tracing::info!("serviceaccount-token: no signing key; not started"),
+        }
     }
     if options.enabled("root-ca-cert-publisher") {
         match &options.root_ca {
