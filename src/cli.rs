@@ -2,10 +2,12 @@
 //!
 //! * [`server_args`]: the API server's flags (upstream names);
 //! * [`control_plane`]: `keelson up` and `keelson apiserver`;
+//! * [`controller_manager`]: `keelson controller-manager`;
 //! * [`storage_backend`]: which store the flags select;
 //! * [`service_accounts`]: the service-account token keys and settings.
 
 pub mod control_plane;
+pub mod controller_manager;
 pub mod server_args;
 pub mod service_accounts;
 pub mod storage_backend;
@@ -40,7 +42,7 @@ pub enum Command {
     /// Run only the scheduler (an ordinary API client).
     Scheduler,
     /// Run only the controllers (ordinary API clients).
-    ControllerManager,
+    ControllerManager(controller_manager::ControllerManagerArgs),
 }
 
 impl Command {
@@ -49,7 +51,7 @@ impl Command {
             Command::Up(_) => "up",
             Command::Apiserver(_) => "apiserver",
             Command::Scheduler => "scheduler",
-            Command::ControllerManager => "controller-manager",
+            Command::ControllerManager(_) => "controller-manager",
         }
     }
 }
@@ -71,7 +73,8 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Up(args) => control_plane::run(args, Role::Up),
         Command::Apiserver(args) => control_plane::run(args, Role::Apiserver),
-        Command::Scheduler | Command::ControllerManager => {
+        Command::ControllerManager(args) => controller_manager::run(args),
+        Command::Scheduler => {
             eprintln!("keelson {name}: not built yet");
             return ExitCode::from(2);
         }

@@ -10,16 +10,20 @@ use std::time::Duration;
 
 use cluster::Cluster;
 use futures::{StreamExt, TryStreamExt};
-use k8s_openapi::api::core::v1::ConfigMap;
+use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::{Api, ListParams, PostParams, WatchEvent, WatchParams};
 use kube::runtime::watcher::{self, Event};
 
 /// How long a test waits for something the server owes it.
 const DEADLINE: Duration = Duration::from_secs(20);
 
+/// The label of this file's ConfigMaps: lists and watches select them,
+/// so the controllers' own objects (`kube-root-ca.crt`) stay out.
+const MINE: &str = "test=kube-client";
+
 fn configmap(name: &str) -> ConfigMap {
     serde_json::from_value(serde_json::json!({
-        "metadata": {"name": name},
+        "metadata": {"name": name, "labels": {"test": "kube-client"}},
         "data": {"k": "v"},
     }))
     .unwrap()
@@ -41,17 +45,22 @@ async fn configmaps(cluster: &Cluster) -> Api<ConfigMap> {
 }
 
 on_both_backends! {
+    // Secrets, which nothing else in the cluster writes: a count of what
+    // remains comes only with lists that select no labels.
     async fn pages_share_one_resource_version_and_count_what_remains(cluster: Cluster) {
-        let api = configmaps(&cluster).await;
+        let api: Api<Secret> = Api::namespaced(cluster.client().await, "default");
+        let secret = |name: String| -> Secret {
+            serde_json::from_value(serde_json::json!({"metadata": {"name": name}})).unwrap()
+        };
         for i in 0..7 {
-            api.create(&PostParams::default(), &configmap(&format!("cm-{i}"))).await.unwrap();
+            api.create(&PostParams::default(), &secret(format!("s-{i}"))).await.unwrap();
         }
         let first = api.list(&ListParams::default().limit(3)).await.unwrap();
         assert_eq!(first.items.len(), 3);
         assert_eq!(first.metadata.remaining_item_count, Some(4));
         let version = first.metadata.resource_version.clone();
         // A change between pages does not show up in later pages.
-        api.create(&PostParams::default(), &configmap("cm-late")).await.unwrap();
+        api.create(&PostParams::default(), &secret("s-late".into())).await.unwrap();
         let mut names: Vec<String> = first.items.iter().filter_map(|c| c.metadata.name.clone()).collect();
         let mut token = first.metadata.continue_.clone();
         while let Some(t) = token.filter(|t| !t.is_empty()) {
@@ -60,7 +69,7 @@ on_both_backends! {
             names.extend(page.items.iter().filter_map(|c| c.metadata.name.clone()));
             token = page.metadata.continue_;
         }
-        let expected: Vec<String> = (0..7).map(|i| format!("cm-{i}")).collect();
+        let expected: Vec<String> = (0..7).map(|i| format!("s-{i}")).collect();
         assert_eq!(names, expected);
     }
 
@@ -70,7 +79,7 @@ on_both_backends! {
         let from = first.metadata.resource_version.clone().unwrap();
         // Written before the watch starts, after `from`: must be replayed.
         api.create(&PostParams::default(), &configmap("b")).await.unwrap();
-        let mut stream = api.watch(&WatchParams::default(), &from).await.unwrap().boxed();
+        let mut stream = api.watch(&WatchParams::default().labels(MINE), &from).await.unwrap().boxed();
         api.create(&PostParams::default(), &configmap("c")).await.unwrap();
         let mut seen = Vec::new();
         while seen.len() < 2 {
@@ -90,7 +99,7 @@ on_both_backends! {
         let api = configmaps(&cluster).await;
         // Revision 1 is older than the watch cache's window (it starts when
         // the server does, after the system namespaces are created).
-        let mut stream = api.watch(&WatchParams::default(), "1").await.unwrap().boxed();
+        let mut stream = api.watch(&WatchParams::default().labels(MINE), "1").await.unwrap().boxed();
         let event = tokio::time::timeout(DEADLINE, stream.try_next())
             .await
             .expect("an answer in time");
@@ -102,17 +111,17 @@ on_both_backends! {
             other => panic!("expected a 410 ERROR event, got {other:?}"),
         }
         // A watcher re-lists and carries on, as informers do.
-        let mut events = watcher::watcher(api.clone(), watcher::Config::default()).boxed();
+        let mut events = watcher::watcher(api.clone(), watcher::Config::default().labels(MINE)).boxed();
         assert!(matches!(next(&mut events).await, Event::Init));
     }
 
     // kube-rs asks for bookmarks by default (`allowWatchBookmarks=true`).
     async fn an_idle_watch_gets_bookmarks(cluster: Cluster) {
         let api = configmaps(&cluster).await;
-        let list = api.list(&ListParams::default()).await.unwrap();
+        let list = api.list(&ListParams::default().labels(MINE)).await.unwrap();
         let version = list.metadata.resource_version.unwrap();
         let mut stream = api
-            .watch(&WatchParams::default(), &version)
+            .watch(&WatchParams::default().labels(MINE), &version)
             .await
             .unwrap()
             .boxed();
@@ -135,7 +144,7 @@ on_both_backends! {
         for name in ["a", "b"] {
             api.create(&PostParams::default(), &configmap(name)).await.unwrap();
         }
-        let mut events = watcher::watcher(api.clone(), watcher::Config::default().streaming_lists()).boxed();
+        let mut events = watcher::watcher(api.clone(), watcher::Config::default().labels(MINE).streaming_lists()).boxed();
         assert!(matches!(next(&mut events).await, Event::Init), "first comes Init");
         let mut initial = Vec::new();
         loop {

@@ -81,7 +81,11 @@ fn core_flow(cluster: &Cluster, binary: &str, create_flags: &[&str]) {
         .ok(),
         "NAME   DATA\nx      v\n"
     );
-    for wide in [&["get", "cm"][..], &["get", "cm", "x", "-o", "wide"]] {
+    // A list (selecting x among the cluster's own ConfigMaps) and a get.
+    for wide in [
+        &["get", "cm", "--field-selector=metadata.name=x"][..],
+        &["get", "cm", "x", "-o", "wide"],
+    ] {
         let table = run(wide);
         let lines: Vec<&str> = table.ok().lines().collect();
         assert_eq!(lines.len(), 2, "{table:?}");
@@ -145,8 +149,9 @@ fn core_flow(cluster: &Cluster, binary: &str, create_flags: &[&str]) {
         run(&["get", "cm", "nope"]).failed(),
         "Error from server (NotFound): configmaps \"nope\" not found\n"
     );
+    // Nothing in the cluster creates Secrets: an empty list.
     assert_eq!(
-        run(&["get", "cm"]).stderr,
+        run(&["get", "secrets"]).stderr,
         "No resources found in default namespace.\n"
     );
 }
@@ -298,8 +303,13 @@ on_both_backends! {
     async fn creating_in_a_terminating_namespace_is_forbidden(cluster: Cluster) {
         let ns = cluster.file("ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n");
         cluster.kubectl(&["create", "-f", &ns]).ok();
-        // No namespace controller yet, so the namespace stays Terminating;
+        // Content with a finalizer holds the namespace in Terminating;
         // --wait=false keeps kubectl from waiting for it to go.
+        let held = cluster.file(
+            "held.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: held\n  namespace: team\n  finalizers: [example.com/hold]\n",
+        );
+        cluster.kubectl(&["create", "-f", &held]).ok();
         assert_eq!(
             cluster.kubectl(&["delete", "ns", "team", "--wait=false"]).ok(),
             "namespace \"team\" deleted\n"
@@ -356,18 +366,18 @@ on_both_backends! {
         cluster.kubectl(&["create", "-f", &file]).ok();
         let listed = cluster.kubectl(&["get", "cm", "--chunk-size=2", "-o", "name", "-v=6"]);
         let names: Vec<&str> = listed.ok().lines().collect();
-        assert_eq!(
-            names,
-            (0..7).map(|i| format!("configmap/c{i}")).collect::<Vec<_>>()
-        );
+        // With the root CA every namespace has: eight.
+        let mut expected: Vec<String> = (0..7).map(|i| format!("configmap/c{i}")).collect();
+        expected.push("configmap/kube-root-ca.crt".into());
+        assert_eq!(names, expected);
         let pages = listed
             .stderr
             .lines()
             .filter(|l| l.contains("GET") && l.contains("/configmaps?") && l.contains("limit=2"))
             .count();
-        assert_eq!(pages, 4, "7 objects in pages of 2: {}", listed.stderr);
+        assert_eq!(pages, 4, "8 objects in pages of 2: {}", listed.stderr);
         let table = cluster.kubectl(&["get", "cm", "--chunk-size=2"]);
-        assert_eq!(table.ok().lines().count(), 8, "{table:?}");
+        assert_eq!(table.ok().lines().count(), 9, "{table:?}");
     }
 
     async fn get_watch_streams_changes(cluster: Cluster) {
@@ -381,6 +391,7 @@ on_both_backends! {
         let mut lines = BufReader::new(watch.stdout.take().unwrap()).lines();
         let mut seen = Vec::new();
         next_line_matching(&mut lines, &mut seen, |row| row == ["NAME", "DATA", "AGE"]).await;
+        next_line_matching(&mut lines, &mut seen, |row| row[..2] == ["kube-root-ca.crt", "1"]).await;
         next_line_matching(&mut lines, &mut seen, |row| row[..2] == ["x", "1"]).await;
 
         let y = cluster.file("y.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\ndata: {a: '1', b: '2'}\n");
@@ -391,7 +402,7 @@ on_both_backends! {
         next_line_matching(&mut lines, &mut seen, |row| row[..2] == ["x", "3"]).await;
         cluster.kubectl(&["delete", "cm", "other"]).ok();
         next_line_matching(&mut lines, &mut seen, |row| row[..2] == ["other", "2"]).await;
-        assert_eq!(seen.len(), 5, "one line per event, nothing else: {seen:?}");
+        assert_eq!(seen.len(), 6, "one line per event, nothing else: {seen:?}");
         watch.kill().await.unwrap();
     }
 

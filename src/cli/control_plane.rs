@@ -17,7 +17,7 @@ use std::time::Instant;
 use tokio::net::TcpListener;
 
 use super::ServerArgs;
-use super::service_accounts::service_account_tokens;
+use super::service_accounts::{service_account_tokens, signing_key_pem};
 use super::storage_backend::open_storage;
 use crate::apiserver::authn::Authenticator;
 use crate::apiserver::authn::service_account::ServiceAccountAuthenticator;
@@ -193,6 +193,13 @@ async fn run_async(args: ServerArgs, role: Role) -> Result<(), String> {
         "ready"
     );
     if role == Role::Up {
+        let options = crate::controllers::Options {
+            root_ca: Some(serving_trust_anchor.clone()),
+            service_account_key: Some(signing_key_pem(&args, &data_dir)?),
+            legacy_token_secrets: args.legacy_service_account_token_secrets,
+            ..Default::default()
+        };
+        start_controllers(&data_dir, options, &lifecycle);
         let mut stdout = std::io::stdout().lock();
         let _ = writeln!(stdout, "export KUBECONFIG={}", admin_kubeconfig.display());
         let _ = stdout.flush();
@@ -215,6 +222,32 @@ async fn run_async(args: ServerArgs, role: Role) -> Result<(), String> {
     // finish what is queued before the process exits.
     drop(storage);
     Ok(())
+}
+
+/// `keelson up`'s controller-manager: in this process, but an API client
+/// like any other, with its own identity (the kubeconfig minted for it).
+fn start_controllers(data_dir: &Path, options: crate::controllers::Options, lifecycle: &Lifecycle) {
+    let kubeconfig = data_dir.join(kubeconfig_file_name(Identity::ControllerManager));
+    let lifecycle = lifecycle.clone();
+    tokio::spawn(async move {
+        let client = match super::controller_manager::client_from_kubeconfig(&kubeconfig).await {
+            Ok((client, _)) => client,
+            Err(error) => {
+                tracing::error!(%error, "controller-manager not started");
+                return;
+            }
+        };
+        // Unlike a lone controller-manager, which exits when it loses the
+        // Lease, this one stands for election again.
+        loop {
+            let shutdown = lifecycle.shutdown_started();
+            match crate::controllers::run(client.clone(), options.clone(), shutdown).await {
+                Ok(()) => return,
+                Err(error) => tracing::error!(%error, "controller-manager stopped; restarting"),
+            }
+            tokio::time::sleep(crate::controllers::RETRY).await;
+        }
+    });
 }
 
 /// The address the `kubernetes` Service's endpoints point at when

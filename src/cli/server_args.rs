@@ -87,6 +87,11 @@ pub struct ServerArgs {
     /// https://<this server's address>/openid/v1/jwks]
     #[arg(long, value_name = "URL")]
     pub service_account_jwks_uri: Option<String>,
+
+    /// `up` only: give every ServiceAccount a token Secret, as Kubernetes
+    /// did before 1.24 (older clients and test suites wait for one).
+    #[arg(long)]
+    pub legacy_service_account_token_secrets: bool,
 }
 
 impl ServerArgs {

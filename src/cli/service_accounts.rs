@@ -25,6 +25,17 @@ fn load_signing_key(path: &Path) -> Result<SigningKey, String> {
 
 /// `<pki_dir>/sa.key`, minted if missing. A file that is there but
 /// unreadable stops the start: replacing it would void every token issued.
+/// The PEM of the key service-account tokens are signed with: the
+/// `--service-account-signing-key-file`, else the one minted in the data
+/// directory (after [`service_account_tokens`] made sure it exists).
+pub fn signing_key_pem(args: &ServerArgs, data_dir: &Path) -> Result<String, String> {
+    let path = match &args.service_account_signing_key_file {
+        Some(path) => path.clone(),
+        None => data_dir.join("pki").join(MINTED_KEY_FILE),
+    };
+    std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 fn ensure_minted_key(pki_dir: &Path) -> Result<SigningKey, String> {
     let path = pki_dir.join(MINTED_KEY_FILE);
     let existing = read_if_exists(&path).map_err(|e| e.to_string())?;

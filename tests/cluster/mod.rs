@@ -67,11 +67,33 @@ impl Cluster {
     }
 
     fn new(keelson: KeelsonProcess, backend: &'static str, etcd: Option<EtcdServer>) -> Cluster {
-        Cluster {
+        let cluster = Cluster {
             keelson,
             backend,
             files: tempfile::tempdir().unwrap(),
             _etcd: etcd,
+        };
+        cluster.wait_for_controllers();
+        cluster
+    }
+
+    /// Waits until the controllers have done what they do to a fresh
+    /// cluster (the `default` namespace's `default` ServiceAccount and
+    /// `kube-root-ca.crt`), so that what tests list is what a user of a
+    /// settled cluster sees.
+    fn wait_for_controllers(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        for (kind, name) in [
+            ("serviceaccount", "default"),
+            ("configmap", "kube-root-ca.crt"),
+        ] {
+            while self.kubectl(&["get", kind, name, "-n", "default"]).code != Some(0) {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the controllers did not create {kind} {name} in 30s"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
         }
     }
 

@@ -19,7 +19,10 @@ use serde_json::Value;
 use super::TokenAuthenticator;
 use crate::apiserver::object::ObjectExt;
 use crate::apiserver::registry::Registry;
+use base64::Engine;
+
 use crate::apiserver::serviceaccount::claims::{ObjectRef, TokenClaims, user_name};
+use crate::apiserver::serviceaccount::legacy::LegacyClaims;
 use crate::apiserver::serviceaccount::{LEEWAY_SECONDS, Rejection, ServiceAccountTokens, unix_now};
 use crate::apiserver::user::UserInfo;
 
@@ -198,9 +201,77 @@ impl ServiceAccountAuthenticator {
     }
 }
 
+impl ServiceAccountAuthenticator {
+    /// Who a legacy (Secret) token identifies, while its Secret still holds
+    /// exactly this token and its account still has the uid it names.
+    async fn legacy_user(&self, token: &str, claims: LegacyClaims) -> Result<UserInfo, Rejection> {
+        let namespace = claims.namespace.as_str();
+        let secret = self
+            .lookup("secrets", Some(namespace), &claims.secret_name)
+            .await
+            .ok_or_else(|| format!("secrets \"{}\" not found", claims.secret_name))?;
+        let stored = secret
+            .pointer("/data/token")
+            .and_then(Value::as_str)
+            .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok());
+        if stored.as_deref() != Some(token.as_bytes()) {
+            return Err("token does not match the one its secret holds".into());
+        }
+        if secret.deletion_timestamp().is_some() {
+            return Err(format!(
+                "secret {namespace}/{} is being deleted",
+                claims.secret_name
+            ));
+        }
+        let account = self
+            .lookup(
+                "serviceaccounts",
+                Some(namespace),
+                &claims.service_account_name,
+            )
+            .await
+            .ok_or_else(|| {
+                format!(
+                    "serviceaccounts \"{}\" not found",
+                    claims.service_account_name
+                )
+            })?;
+        let uid = account.uid().unwrap_or_default();
+        if uid != claims.service_account_uid {
+            return Err(format!(
+                "service account UID ({uid}) does not match claim ({})",
+                claims.service_account_uid
+            ));
+        }
+        Ok(UserInfo {
+            name: user_name(namespace, &claims.service_account_name),
+            uid: uid.to_owned(),
+            groups: vec![
+                "system:serviceaccounts".into(),
+                format!("system:serviceaccounts:{namespace}"),
+            ],
+            ..Default::default()
+        })
+    }
+}
+
 #[async_trait]
 impl TokenAuthenticator for ServiceAccountAuthenticator {
     async fn authenticate_token(&self, token: &str) -> Option<UserInfo> {
+        match self.tokens.verify_legacy(token) {
+            Ok(None) => {}
+            Ok(Some(claims)) => {
+                return self
+                    .legacy_user(token, claims)
+                    .await
+                    .map_err(|reason| tracing::debug!(%reason, "legacy token refused"))
+                    .ok();
+            }
+            Err(reason) => {
+                tracing::debug!(%reason, "legacy token refused");
+                return None;
+            }
+        }
         let now = unix_now();
         let result = match self.tokens.verify(token, now) {
             Ok(None) => return None,

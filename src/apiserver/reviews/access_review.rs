@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 
+use super::strings;
 use crate::apiserver::authz;
 use crate::apiserver::request::RequestInfo;
 use crate::apiserver::status::{ApiError, Cause};
@@ -26,19 +27,6 @@ fn invalid(kind: &str, field: &str, reason: &str, message: String) -> ApiError {
 
 fn text<'a>(value: &'a Value, field: &str) -> &'a str {
     value.get(field).and_then(Value::as_str).unwrap_or_default()
-}
-
-fn strings(value: &Value, field: &str) -> Vec<String> {
-    value
-        .get(field)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The user a SubjectAccessReview's `spec` describes.

@@ -102,6 +102,20 @@ impl Reviews {
     }
 }
 
+/// A list of strings in `value[field]` (absent: none).
+pub(crate) fn strings(value: &Value, field: &str) -> Vec<String> {
+    value
+        .get(field)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// A user as reviews report it (`authentication.k8s.io/v1` `UserInfo`).
 pub fn user_info(user: &UserInfo) -> Value {
     let mut info = json!({"username": user.name, "groups": user.groups});

@@ -9,7 +9,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Reviews, user_info};
+use super::{Reviews, strings, user_info};
 use crate::apiserver::authn::with_authenticated_group;
 use crate::apiserver::status::{ApiError, Cause};
 
@@ -31,16 +31,7 @@ pub async fn review(reviews: &Reviews, spec: &Value) -> Result<Value, ApiError> 
             }],
         ));
     }
-    let requested: Vec<String> = spec
-        .get("audiences")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
+    let requested = strings(spec, "audiences");
     let service_accounts = reviews.service_account_authenticator();
     match service_accounts.review(token, &requested).await {
         Some(Ok((user, audiences))) => {

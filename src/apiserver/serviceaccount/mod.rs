@@ -6,7 +6,8 @@
 //! * [`der`], [`keys`]: signing and verification keys from PEM files, their
 //!   ids and JWKs;
 //! * [`jwt`]: compact JWS;
-//! * [`claims`]: what a token says.
+//! * [`claims`]: what a token says;
+//! * [`legacy`]: the tokens of `kubernetes.io/service-account-token` Secrets.
 //!
 //! [`ServiceAccountTokens`] ties them together with the flags that shape
 //! tokens (upstream's names): `--service-account-issuer` (the first signs,
@@ -18,6 +19,7 @@ pub mod claims;
 pub mod der;
 pub mod jwt;
 pub mod keys;
+pub mod legacy;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -234,6 +236,24 @@ impl ServiceAccountTokens {
             return Err("service account token is issued in the future".into());
         }
         Ok(Some(claims))
+    }
+
+    /// The claims of `token` if it is a legacy (Secret) token signed by one
+    /// of this API's keys; `Ok(None)`: not a legacy token. Whether its
+    /// Secret and account still exist is the caller's to check.
+    pub fn verify_legacy(&self, token: &str) -> Result<Option<legacy::LegacyClaims>, Rejection> {
+        let Some(unverified) = jwt::Unverified::parse(token) else {
+            return Ok(None);
+        };
+        if unverified.claims.get("iss").and_then(|i| i.as_str()) != Some(legacy::ISSUER) {
+            return Ok(None);
+        }
+        if !self.verification.iter().any(|key| unverified.verify(key)) {
+            return Err("invalid signature".into());
+        }
+        legacy::LegacyClaims::from_json(&unverified.claims)
+            .map(Some)
+            .ok_or_else(|| "legacy service account token claims could not be read".into())
     }
 
     /// `/.well-known/openid-configuration`, if the issuer allows discovery

@@ -1,0 +1,104 @@
+//! `keelson controller-manager`: the controllers alone, as an API client
+//! of any Kubernetes API server (upstream's flag names), and the in-process
+//! copy `keelson up` runs.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use clap::{ArgAction, Args};
+use kube::Client;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+
+use crate::apiserver::serve::signals::shutdown_signal;
+use crate::controllers::{self, Options};
+
+#[derive(Debug, Args)]
+pub struct ControllerManagerArgs {
+    /// The kubeconfig to reach the API server with (its identity should be
+    /// `system:kube-controller-manager`).
+    #[arg(long)]
+    pub kubeconfig: PathBuf,
+
+    /// Run only while holding the `kube-controller-manager` Lease in
+    /// `kube-system`, so that one of several copies acts.
+    #[arg(long, default_value_t = true, action = ArgAction::Set)]
+    pub leader_elect: bool,
+
+    /// The controllers to run: names, `*` for all, `-name` to leave one out.
+    #[arg(long, value_delimiter = ',', default_value = "*")]
+    pub controllers: Vec<String>,
+
+    /// The CA bundle (PEM) published as `kube-root-ca.crt`. Default: the
+    /// kubeconfig's certificate authority.
+    #[arg(long)]
+    pub root_ca_file: Option<PathBuf>,
+
+    /// The private key (PEM) legacy service-account token Secrets are
+    /// signed with: the API server's `--service-account-signing-key-file`.
+    /// Without it the serviceaccount-token controller does not run.
+    #[arg(long)]
+    pub service_account_private_key_file: Option<PathBuf>,
+
+    /// Give every ServiceAccount a token Secret, as Kubernetes did before
+    /// 1.24.
+    #[arg(long)]
+    pub legacy_service_account_token_secrets: bool,
+}
+
+/// A client for `kubeconfig` and the CA bundle (PEM) it trusts, if any.
+pub async fn client_from_kubeconfig(path: &Path) -> Result<(Client, Option<String>), String> {
+    let kubeconfig = Kubeconfig::read_from(path)
+        .map_err(|e| format!("reading kubeconfig {}: {e}", path.display()))?;
+    let cluster = kubeconfig.clusters.first().and_then(|c| c.cluster.as_ref());
+    let ca = match cluster {
+        Some(cluster) => match (
+            &cluster.certificate_authority_data,
+            &cluster.certificate_authority,
+        ) {
+            (Some(data), _) => base64::engine::general_purpose::STANDARD
+                .decode(data)
+                .ok()
+                .and_then(|pem| String::from_utf8(pem).ok()),
+            (None, Some(file)) => std::fs::read_to_string(file).ok(),
+            (None, None) => None,
+        },
+        None => None,
+    };
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+        .await
+        .map_err(|e| format!("kubeconfig {}: {e}", path.display()))?;
+    let client = Client::try_from(config).map_err(|e| format!("API client: {e}"))?;
+    Ok((client, ca))
+}
+
+pub fn run(args: ControllerManagerArgs) -> Result<(), String> {
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("tokio runtime: {e}"))?;
+    runtime.block_on(async move {
+        let (client, ca) = client_from_kubeconfig(&args.kubeconfig).await?;
+        let root_ca = match &args.root_ca_file {
+            Some(file) => Some(
+                std::fs::read_to_string(file)
+                    .map_err(|e| format!("--root-ca-file {}: {e}", file.display()))?,
+            ),
+            None => ca,
+        };
+        let service_account_key = match &args.service_account_private_key_file {
+            Some(file) => Some(std::fs::read_to_string(file).map_err(|e| {
+                format!("--service-account-private-key-file {}: {e}", file.display())
+            })?),
+            None => None,
+        };
+        let options = Options {
+            controllers: args.controllers,
+            leader_elect: args.leader_elect,
+            root_ca,
+            service_account_key,
+            legacy_token_secrets: args.legacy_service_account_token_secrets,
+        };
+        let shutdown = async {
+            let signal = shutdown_signal().await;
+            tracing::info!(signal, "shutting down");
+        };
+        controllers::run(client, options, shutdown).await
+    })
+}
