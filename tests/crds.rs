@@ -476,6 +476,7 @@ async fn deleting_a_crd_deletes_its_objects_first() {
 async fn server_side_apply_merges_by_the_crd_list_types() {
     let api = TestApi::start().await;
     establish(&api, manifest(CERTIFICATES_CRD)).await;
+    let api = &api;
     let apply = |manager: &str, names: &[&str]| {
         let body = serde_json::to_vec(&certificate(
             "shared",
