@@ -29,6 +29,7 @@ pub mod admission;
 pub mod authn;
 pub mod authz;
 pub mod bootstrap;
+pub mod crd;
 pub mod discovery;
 pub mod handlers;
 pub mod http;

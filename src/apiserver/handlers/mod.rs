@@ -34,7 +34,7 @@ use super::serviceaccount::ServiceAccountTokens;
 use super::services::{self, ServiceNetwork};
 use super::status::ApiError;
 use super::user::UserInfo;
-use super::{authz, bootstrap, discovery, openapi};
+use super::{authz, bootstrap, crd, discovery, openapi};
 use crate::storage::Storage;
 
 /// Everything request handling needs.
@@ -46,7 +46,9 @@ pub struct Api {
     /// Issues `serviceaccounts/token` and serves the issuer's discovery.
     pub service_accounts: Arc<ServiceAccountTokens>,
     /// The OpenAPI documents of what `catalog` serves.
-    pub openapi: openapi::OpenApi,
+    pub openapi: Arc<openapi::OpenApi>,
+    /// Serves the custom resources the stored CRDs define.
+    pub crds: Arc<crd::controller::CrdController>,
     /// Token and access reviews.
     pub reviews: Reviews,
 }
@@ -77,6 +79,13 @@ impl Api {
         bootstrap::ensure_namespaces(&registry).await?;
         services::install(&registry, network).await?;
         registry.start_caches();
+        let openapi = Arc::new(openapi::OpenApi::new());
+        let crds = crd::controller::CrdController::start(
+            catalog.clone(),
+            registry.clone(),
+            openapi.clone(),
+        )
+        .await?;
         Ok(Api {
             catalog,
             reviews: Reviews::new(service_accounts.clone(), registry.clone()),
@@ -84,7 +93,8 @@ impl Api {
             nonresource: NonResourceEndpoints::new(storage, lifecycle.clone()),
             lifecycle,
             service_accounts,
-            openapi: openapi::OpenApi::new(),
+            openapi,
+            crds,
         })
     }
 

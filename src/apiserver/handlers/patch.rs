@@ -102,9 +102,9 @@ pub(super) async fn patch(
     } = target;
     let api_version = store.descriptor.api_version();
     let kind = store.descriptor.kind.clone();
-    let root = Shapes::get().root(&api_version, &kind);
-    let patch_type =
-        PatchType::from_media_type(&body::content_type(request.headers()), root.is_some())?;
+    // Strategic merge patch needs Go's patch markers: only built-in kinds.
+    let strategic = Shapes::get().root(&api_version, &kind).is_some();
+    let patch_type = PatchType::from_media_type(&body::content_type(request.headers()), strategic)?;
     let agent = user_agent(&request);
     let bytes = body::read(request.into_body()).await?;
     let force = query.get("force").map(parse_bool).transpose()?;
@@ -134,7 +134,7 @@ pub(super) async fn patch(
             errors.iter().map(FieldError::to_cause).collect(),
         ));
     }
-    let ty = root.unwrap_or(Type::Untyped);
+    let ty = store.shape(&api_version);
     if patch_type == PatchType::Apply {
         options.managed_fields = FieldTracking::Applied;
         let config = apply_configuration(&bytes)?;

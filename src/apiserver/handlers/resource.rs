@@ -132,6 +132,8 @@ pub async fn serve(
     let representation =
         negotiate::choose(request.headers())?.for_kind(&descriptor.api_version(), &descriptor.kind);
     let include = IncludeObject::parse(query.get("includeObject"));
+    let printer = store.strategy.printer();
+    let printer = printer.as_deref();
     let name = info.name.as_deref();
     match verb {
         Verb::Get => {
@@ -146,13 +148,20 @@ pub async fn serve(
                 &descriptor,
                 representation,
                 include,
+                printer,
             ))
         }
         Verb::List => {
             let options = ReadOptions::from_query(&query)?;
             let filter = filter(&store, namespace, None, &options)?;
             let page = store.list(namespace, &options, &filter).await?;
-            Ok(response::list(&page, &descriptor, representation, include))
+            Ok(response::list(
+                &page,
+                &descriptor,
+                representation,
+                include,
+                printer,
+            ))
         }
         Verb::Watch => {
             let options = ReadOptions::from_query(&query)?;
@@ -168,6 +177,7 @@ pub async fn serve(
                     representation,
                     timeout,
                     lifecycle.clone(),
+                    store.strategy.printer(),
                 )),
                 // Upstream starts the stream and reports an expired
                 // resourceVersion as its one ERROR event; clients re-list.
@@ -188,6 +198,7 @@ pub async fn serve(
                 &descriptor,
                 representation,
                 include,
+                printer,
             );
             Ok(response::with_warnings(reply, &written.warnings))
         }
@@ -204,6 +215,7 @@ pub async fn serve(
                 &descriptor,
                 representation,
                 include,
+                printer,
             ))
         }
         Verb::Patch => {
@@ -221,6 +233,7 @@ pub async fn serve(
                 &descriptor,
                 representation,
                 include,
+                printer,
             ))
         }
         Verb::Delete => {
@@ -240,6 +253,7 @@ pub async fn serve(
                         &descriptor,
                         representation,
                         include,
+                        printer,
                     )
                 }
                 DeleteOutcome::Deleted(object) => {
@@ -257,6 +271,7 @@ pub async fn serve(
                     &descriptor,
                     representation,
                     include,
+                    printer,
                 ),
             };
             Ok(response::with_warnings(reply, &warnings))
@@ -280,7 +295,7 @@ pub async fn serve(
                 continue_token: None,
                 remaining: None,
             };
-            let reply = response::list(&page, &descriptor, Representation::Json, include);
+            let reply = response::list(&page, &descriptor, Representation::Json, include, printer);
             Ok(response::with_warnings(reply, &warnings))
         }
     }
@@ -321,6 +336,7 @@ async fn review(
         descriptor,
         representation,
         IncludeObject::parse(None),
+        None,
     ))
 }
 

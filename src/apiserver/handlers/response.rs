@@ -15,7 +15,7 @@ use crate::apiserver::registry::cache::CachedObject;
 use crate::apiserver::registry::resource::ResourceDescriptor;
 use crate::apiserver::registry::store::{ListPage, Written};
 use crate::apiserver::status::ApiError;
-use crate::apiserver::table::{self, IncludeObject};
+use crate::apiserver::table::{self, IncludeObject, Printer};
 
 /// A response with `body` of `content_type`.
 pub fn bytes(
@@ -78,13 +78,21 @@ pub fn written(
     descriptor: &ResourceDescriptor,
     representation: Representation,
     include: IncludeObject,
+    printer: Option<&dyn Printer>,
 ) -> Response<ResponseBody> {
     let code = if written.created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    let reply = object(code, &written.object, descriptor, representation, include);
+    let reply = object(
+        code,
+        &written.object,
+        descriptor,
+        representation,
+        include,
+        printer,
+    );
     with_warnings(reply, &written.warnings)
 }
 
@@ -101,20 +109,35 @@ fn list_metadata(page: &ListPage) -> Value {
     metadata
 }
 
-/// One object.
+/// Runs `with` on the printer of a resource's tables: `custom` (a custom
+/// resource's columns), else the built-in one of its kind.
+pub fn with_printer<T>(
+    descriptor: &ResourceDescriptor,
+    custom: Option<&dyn Printer>,
+    with: impl FnOnce(&dyn Printer) -> T,
+) -> T {
+    match custom {
+        Some(printer) => with(printer),
+        None => with(&*table::printer_for(&descriptor.group, &descriptor.kind)),
+    }
+}
+
+/// One object (`printer`: the resource's own table printer, if any).
 pub fn object(
     code: StatusCode,
     object: &Value,
     descriptor: &ResourceDescriptor,
     representation: Representation,
     include: IncludeObject,
+    printer: Option<&dyn Printer>,
 ) -> Response<ResponseBody> {
     match representation {
         Representation::Table(version) => {
-            let printer = table::printer_for(&descriptor.group, &descriptor.kind);
             let metadata =
                 json!({ "resourceVersion": object.resource_version().unwrap_or_default() });
-            let table = table::table(&*printer, &[object], metadata, include, version);
+            let table = with_printer(descriptor, printer, |p| {
+                table::table(p, &[object], metadata, include, version)
+            });
             encode(code, &table, Representation::Json)
         }
         Representation::Metadata(version) => encode(
@@ -132,12 +155,14 @@ pub fn list(
     descriptor: &ResourceDescriptor,
     representation: Representation,
     include: IncludeObject,
+    printer: Option<&dyn Printer>,
 ) -> Response<ResponseBody> {
     let objects = || -> Vec<&Value> { page.items.iter().map(|o| &o.object).collect() };
     match representation {
         Representation::Table(version) => {
-            let printer = table::printer_for(&descriptor.group, &descriptor.kind);
-            let table = table::table(&*printer, &objects(), list_metadata(page), include, version);
+            let table = with_printer(descriptor, printer, |p| {
+                table::table(p, &objects(), list_metadata(page), include, version)
+            });
             encode(StatusCode::OK, &table, Representation::Json)
         }
         Representation::Metadata(version) => {

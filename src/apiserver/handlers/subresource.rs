@@ -186,6 +186,7 @@ impl Answer {
             &self.descriptor,
             self.representation,
             self.include,
+            None,
         );
         response::with_warnings(reply, warnings)
     }
@@ -286,6 +287,7 @@ async fn serve_scale(
 ) -> Result<Response<ResponseBody>, ApiError> {
     let store = context.store;
     let descriptor = &store.descriptor;
+    let paths = store.strategy.replica_paths();
     let namespace = context.namespace;
     let accepted = [("autoscaling/v1", "Scale")];
     let (object, warnings) = match context.verb {
@@ -309,7 +311,7 @@ async fn serve_scale(
             settle_namespace(&mut scale, namespace)?;
             let updated = store
                 .guaranteed_update(namespace, name, Part::Main, &options, |current| {
-                    scale::apply_scale(descriptor, current, &scale)
+                    scale::apply_scale(descriptor, paths, current, &scale)
                 })
                 .await?;
             (updated, warnings)
@@ -322,11 +324,11 @@ async fn serve_scale(
             let mut warnings = Vec::new();
             let updated = store
                 .guaranteed_update(namespace, name, Part::Main, &options, |current| {
-                    let patched = document.apply(&scale::scale_of(descriptor, current))?;
+                    let patched = document.apply(&scale::scale_of(descriptor, paths, current))?;
                     let (scale, unknown) =
                         normalize::<ScaleV1>(patched, &accepted, options.field_validation)?;
                     warnings = unknown;
-                    scale::apply_scale(descriptor, current, &scale)
+                    scale::apply_scale(descriptor, paths, current, &scale)
                 })
                 .await?;
             (updated, warnings)
@@ -334,7 +336,7 @@ async fn serve_scale(
     };
     Ok(answer.object(
         StatusCode::OK,
-        &scale::scale_of(descriptor, &object),
+        &scale::scale_of(descriptor, paths, &object),
         &warnings,
     ))
 }

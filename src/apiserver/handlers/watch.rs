@@ -19,7 +19,7 @@ use crate::apiserver::lifecycle::Lifecycle;
 use crate::apiserver::protobuf;
 use crate::apiserver::registry::cache::{CacheWatch, EventType, WatchItem};
 use crate::apiserver::registry::resource::ResourceDescriptor;
-use crate::apiserver::table::{self, IncludeObject};
+use crate::apiserver::table::{self, IncludeObject, Printer};
 
 /// The annotation on the bookmark that ends a WatchList's initial events.
 pub const INITIAL_EVENTS_END: &str = "k8s.io/initial-events-end";
@@ -57,19 +57,21 @@ fn encode(
     item: &WatchItem,
     descriptor: &ResourceDescriptor,
     representation: Representation,
+    printer: Option<&dyn Printer>,
 ) -> Bytes {
     match item {
         WatchItem::Event { kind, object } => match representation {
             Representation::Table(version) => {
-                let printer = table::printer_for(&descriptor.group, &descriptor.kind);
                 let metadata = json!({ "resourceVersion": object.revision.to_string() });
-                let t = table::table(
-                    &*printer,
-                    &[&object.object],
-                    metadata,
-                    IncludeObject::Metadata,
-                    version,
-                );
+                let t = super::response::with_printer(descriptor, printer, |p| {
+                    table::table(
+                        p,
+                        &[&object.object],
+                        metadata,
+                        IncludeObject::Metadata,
+                        version,
+                    )
+                });
                 line(
                     event_type(*kind),
                     &serde_json::to_vec(&t).unwrap_or_default(),
@@ -126,6 +128,7 @@ pub fn response(
     representation: Representation,
     timeout: Duration,
     lifecycle: Lifecycle,
+    printer: Option<Box<dyn Printer>>,
 ) -> Response<ResponseBody> {
     let end = async move {
         tokio::select! {
@@ -139,7 +142,14 @@ pub fn response(
         "application/json"
     };
     let frames = watch
-        .map(move |item| Ok(Frame::data(encode(&item, &descriptor, representation))))
+        .map(move |item| {
+            Ok(Frame::data(encode(
+                &item,
+                &descriptor,
+                representation,
+                printer.as_deref(),
+            )))
+        })
         .take_until(Box::pin(end));
     let body = StreamBody::new(frames).boxed_unsync();
     let mut response = Response::new(body);

@@ -30,7 +30,7 @@ mod documents;
 mod gnostic;
 mod http;
 mod json_writer;
-mod lists;
+pub mod lists;
 mod merge_markers;
 mod operation_id;
 mod parameters;

@@ -9,7 +9,9 @@
 //! * [`filter`]: which objects a request selects;
 //! * [`store`]: the verbs;
 //! * [`subresources`]: scale, binding, eviction and token requests;
-//! * [`cache`]: the watch cache that serves lists and watches.
+//! * [`cache`]: the watch cache that serves lists and watches;
+//! * [`versioning`]: conversion between the version stored and the one
+//!   served (custom resources).
 
 pub mod builtin;
 pub mod cache;
@@ -21,6 +23,7 @@ pub mod resource;
 pub mod store;
 pub mod strategy;
 pub mod subresources;
+pub mod versioning;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -28,6 +31,7 @@ use std::sync::{Arc, RwLock};
 use self::resource::ResourceDescriptor;
 use self::store::{Caches, ResourceStore};
 use self::strategy::Strategy;
+use self::versioning::Versioning;
 use crate::storage::Storage;
 
 /// Every served resource's store, by (group, version, plural). Resources
@@ -68,6 +72,46 @@ impl Registry {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .insert(key, Arc::new(store));
+    }
+
+    /// Serves `descriptor` with `strategy`, converting between its stored
+    /// and served versions with `versioning` (a custom resource); returns
+    /// the store, whose watch cache is started.
+    pub fn add_versioned(
+        &self,
+        descriptor: ResourceDescriptor,
+        strategy: Arc<dyn Strategy>,
+        versioning: Arc<dyn Versioning>,
+    ) -> Arc<ResourceStore> {
+        let key = (
+            descriptor.group.clone(),
+            descriptor.version.clone(),
+            descriptor.plural.clone(),
+        );
+        let store = Arc::new(
+            ResourceStore::new(
+                Arc::new(descriptor),
+                strategy,
+                self.storage.clone(),
+                self.caches.clone(),
+            )
+            .with_versioning(versioning),
+        );
+        store.start_cache();
+        self.stores
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, store.clone());
+        store
+    }
+
+    /// Stops serving one resource; requests already holding its store
+    /// finish with it.
+    pub fn remove(&self, group: &str, version: &str, plural: &str) -> Option<Arc<ResourceStore>> {
+        self.stores
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&(group.to_owned(), version.to_owned(), plural.to_owned()))
     }
 
     /// Serves a built-in resource with its kind's strategy.

@@ -4,6 +4,9 @@
 
 use serde_json::Value;
 
+use crate::apiserver::patch::schema::Type;
+use crate::apiserver::registry::subresources::scale::ReplicaPaths;
+use crate::apiserver::table::Printer;
 use crate::apiserver::validation::FieldError;
 use crate::apiserver::validation::names::NameRule;
 
@@ -150,6 +153,25 @@ pub trait Strategy: Send + Sync + 'static {
     /// than a `Status` (upstream's `ReturnDeletedObject`).
     fn returns_deleted_object(&self) -> bool {
         false
+    }
+
+    /// The table `kubectl get` prints, where the kind defines its own
+    /// (custom resources' printer columns); `None`: the built-in printer.
+    fn printer(&self) -> Option<Box<dyn Printer>> {
+        None
+    }
+
+    /// Where the `scale` subresource reads and writes replicas, for kinds
+    /// that say so themselves (custom resources); `None`: the built-in
+    /// workloads' `spec.replicas`/`status.replicas`/`spec.selector`.
+    fn replica_paths(&self) -> Option<&ReplicaPaths> {
+        None
+    }
+
+    /// The shape server-side apply and field ownership use, for kinds the
+    /// type table does not describe (custom resources).
+    fn shape(&self) -> Option<Type> {
+        None
     }
 
     /// Whether PUT of a missing object creates it.

@@ -4,6 +4,8 @@
 
 mod printers;
 
+use std::borrow::Cow;
+
 use serde_json::{Value, json};
 
 use crate::apiserver::object::ObjectExt;
@@ -11,12 +13,12 @@ use crate::apiserver::object::ObjectExt;
 /// One column of a table.
 #[derive(Clone, Debug)]
 pub struct Column {
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     /// `string`, `integer`, `date`, …
-    pub kind: &'static str,
+    pub kind: Cow<'static, str>,
     /// `name` for the name column, else empty.
-    pub format: &'static str,
-    pub description: &'static str,
+    pub format: Cow<'static, str>,
+    pub description: Cow<'static, str>,
     /// 0: always shown; 1: only with `-o wide`.
     pub priority: i32,
 }
@@ -24,21 +26,21 @@ pub struct Column {
 impl Column {
     pub const fn new(name: &'static str, kind: &'static str, description: &'static str) -> Column {
         Column {
-            name,
-            kind,
-            format: "",
-            description,
+            name: Cow::Borrowed(name),
+            kind: Cow::Borrowed(kind),
+            format: Cow::Borrowed(""),
+            description: Cow::Borrowed(description),
             priority: 0,
         }
     }
 
-    pub const fn wide(mut self) -> Column {
+    pub fn wide(mut self) -> Column {
         self.priority = 1;
         self
     }
 
-    pub const fn name_format(mut self) -> Column {
-        self.format = "name";
+    pub fn name_format(mut self) -> Column {
+        self.format = Cow::Borrowed("name");
         self
     }
 }
@@ -60,7 +62,7 @@ pub trait Printer: Send + Sync {
 }
 
 pub const NAME_DESCRIPTION: &str = "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names";
-const CREATED_DESCRIPTION: &str = "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
+pub const CREATED_DESCRIPTION: &str = "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
 
 /// The table of kinds without a printer.
 pub struct DefaultPrinter;

@@ -50,6 +50,21 @@ pub enum FieldErrorKind {
     TooLong {
         max: usize,
     },
+    /// A value of the wrong type (upstream's `TypeInvalid`).
+    TypeInvalid {
+        value: Value,
+        detail: String,
+    },
+    /// A list or map with more members than allowed (`None`: the count is
+    /// not shown).
+    TooMany {
+        actual: Option<i64>,
+        max: i64,
+    },
+    /// A duplicate shown as Go prints it (list-map items).
+    DuplicatePrinted {
+        printed: String,
+    },
 }
 
 /// How upstream prints a bad value: strings quoted, the rest as JSON.
@@ -151,6 +166,39 @@ impl FieldError {
     }
 
     /// An immutable field that changed (upstream's `ValidateImmutableField`).
+    pub fn type_invalid(
+        field: impl Into<String>,
+        value: impl Into<Value>,
+        detail: impl Into<String>,
+    ) -> Self {
+        FieldError {
+            field: field.into(),
+            kind: FieldErrorKind::TypeInvalid {
+                value: value.into(),
+                detail: detail.into(),
+            },
+        }
+    }
+
+    pub fn too_many(field: impl Into<String>, actual: i64, max: i64) -> Self {
+        FieldError {
+            field: field.into(),
+            kind: FieldErrorKind::TooMany {
+                actual: (actual >= 0).then_some(actual),
+                max,
+            },
+        }
+    }
+
+    pub fn duplicate_printed(field: impl Into<String>, printed: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            kind: FieldErrorKind::DuplicatePrinted {
+                printed: printed.into(),
+            },
+        }
+    }
+
     pub fn immutable(field: impl Into<String>, value: impl Into<Value>) -> Self {
         Self::invalid(field, value, "field is immutable")
     }
@@ -164,7 +212,11 @@ impl FieldError {
             FieldErrorKind::Required { .. } => "FieldValueRequired",
             FieldErrorKind::Forbidden { .. } => "FieldValueForbidden",
             FieldErrorKind::NotSupported { .. } => "FieldValueNotSupported",
-            FieldErrorKind::Duplicate { .. } => "FieldValueDuplicate",
+            FieldErrorKind::Duplicate { .. } | FieldErrorKind::DuplicatePrinted { .. } => {
+                "FieldValueDuplicate"
+            }
+            FieldErrorKind::TypeInvalid { .. } => "FieldValueTypeInvalid",
+            FieldErrorKind::TooMany { .. } => "FieldValueTooMany",
             FieldErrorKind::NotFound { .. } => "FieldValueNotFound",
             FieldErrorKind::TooLong { .. } => "FieldValueTooLong",
         }
@@ -194,6 +246,19 @@ impl FieldError {
                 )
             }
             FieldErrorKind::Duplicate { value } => format!("Duplicate value: {}", show(value)),
+            FieldErrorKind::DuplicatePrinted { printed } => format!("Duplicate value: {printed}"),
+            FieldErrorKind::TypeInvalid { value, detail } => {
+                format!("Invalid value: {}: {detail}", show(value))
+            }
+            FieldErrorKind::TooMany { actual, max } => {
+                let items = if *max == 1 { "item" } else { "items" };
+                match actual {
+                    Some(actual) => {
+                        format!("Too many: {actual}: must have at most {max} {items}")
+                    }
+                    None => format!("Too many: must have at most {max} {items}"),
+                }
+            }
             FieldErrorKind::NotFound { value } => format!("Not found: {}", show(value)),
             FieldErrorKind::TooLong { max } => {
                 format!("Too long: may not be more than {max} bytes")

@@ -139,6 +139,23 @@ pub(super) const PATCHES: &[&str] = &[
     "application/strategic-merge-patch+json",
     "application/apply-patch+yaml",
 ];
+/// What PATCH of a kind without a Go type takes (custom resources):
+/// no strategic merge patch.
+pub(super) const UNTYPED_PATCHES: &[&str] = &[
+    "application/json-patch+json",
+    "application/merge-patch+json",
+    "application/apply-patch+yaml",
+];
+
+/// The patch media types PATCH of objects of `gvk` takes.
+pub(super) fn patches_for(
+    gvk: &crate::apiserver::registry::resource::GroupVersionKind,
+) -> &'static [&'static str] {
+    let typed = crate::apiserver::patch::schema::Shapes::get()
+        .root(&gvk.api_version(), &gvk.kind)
+        .is_some();
+    if typed { PATCHES } else { UNTYPED_PATCHES }
+}
 pub(super) const LOGS: &[&str] = &[
     "text/plain",
     "application/json",

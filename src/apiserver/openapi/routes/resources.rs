@@ -6,7 +6,7 @@ use super::super::definitions::{Definitions, meta};
 use super::super::parameters;
 use super::subresources::subresource_routes;
 use super::{
-    ANY, HttpMethod, OBJECTS, Operation, PATCHES, Payload, ResourceRoutes, Route, STREAMS, article,
+    ANY, HttpMethod, OBJECTS, Operation, Payload, ResourceRoutes, Route, STREAMS, article,
     group_version_root, path_parameters, responses, with,
 };
 use crate::apiserver::registry::kinds;
@@ -150,7 +150,7 @@ pub fn resource_routes(resource: &ResourceDescriptor, definitions: &Definitions)
                 gvk: Some(&gvk),
                 parameters: with(path_parameters(namespaced, Some(kind)), parameters::patch()),
                 body: Some((meta("Patch"), true)),
-                consumes: PATCHES,
+                consumes: super::patches_for(&gvk),
                 produces: OBJECTS,
                 responses: responses(&[200, 201], &object),
             }),

@@ -5,8 +5,8 @@
 use super::super::definitions::{Definitions, meta};
 use super::super::parameters;
 use super::{
-    ANY, HttpMethod, LOGS, OBJECTS, Operation, PATCHES, Payload, ResourceRoutes, article,
-    path_parameters, responses, title, with,
+    ANY, HttpMethod, LOGS, OBJECTS, Operation, Payload, ResourceRoutes, article, path_parameters,
+    responses, title, with,
 };
 use crate::apiserver::registry::resource::{SubresourceDescriptor, Verb};
 
@@ -135,7 +135,7 @@ pub(super) fn subresource_routes(
                 gvk: Some(&sub.kind),
                 parameters: with(named, parameters::patch()),
                 body: Some((meta("Patch"), true)),
-                consumes: PATCHES,
+                consumes: super::patches_for(&sub.kind),
                 produces: OBJECTS,
                 responses: responses(&[200, 201], &payload),
             },

@@ -5,10 +5,14 @@
 //! (atomic, set, or map keyed by some fields) and its strategic merge
 //! markers.
 //!
+//! Custom resources' shapes come from their CRD's schema instead
+//! ([`Shapes::from_openapi`], in `custom`).
+//!
 //! Built once per process ([`Shapes::get`]); a request walks it with
 //! [`Type`] values, which are `Copy` and name messages by index, so no
 //! lookup by name happens below the root.
 
+mod custom;
 mod markers;
 
 use std::collections::HashMap;
@@ -181,6 +185,9 @@ impl Shapes {
     }
 
     pub fn message(&self, s: Struct) -> &Message {
+        if s.message >= custom::CUSTOM_BASE {
+            return custom::message(s.message);
+        }
         &self.messages[s.message as usize]
     }
 

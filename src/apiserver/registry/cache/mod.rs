@@ -24,6 +24,7 @@ use self::state::State;
 pub use self::watcher::{CacheWatch, WatchItem};
 use super::codec;
 use super::filter::Filter;
+use super::versioning::Versioning;
 use crate::apiserver::status::ApiError;
 use crate::storage::{KeyValue, ListOptions, Revision, Storage, StorageError, WatchEvent};
 
@@ -101,6 +102,8 @@ pub struct CacheList {
 pub struct Cacher {
     prefix: String,
     storage: Arc<dyn Storage>,
+    /// How stored objects become what the cache's stores serve.
+    versioning: Option<Arc<dyn Versioning>>,
     state: Mutex<State>,
     /// The revision the cache has caught up to; `None` until the first
     /// fill.
@@ -112,10 +115,15 @@ pub struct Cacher {
 impl Cacher {
     /// Starts caching `prefix`. The cache fills in the background; reads
     /// wait for it.
-    pub fn start(storage: Arc<dyn Storage>, prefix: String) -> Arc<Cacher> {
+    pub fn start(
+        storage: Arc<dyn Storage>,
+        prefix: String,
+        versioning: Option<Arc<dyn Versioning>>,
+    ) -> Arc<Cacher> {
         let cacher = Arc::new(Cacher {
             prefix,
             storage,
+            versioning,
             state: Mutex::new(State::new(WINDOW)),
             revision: watch::channel(None).0,
             progress_wanted: Notify::new(),
@@ -218,24 +226,35 @@ impl Cacher {
         state.register(scope_prefix, filter, after, initial_events_end, bookmarks)
     }
 
-    fn apply(&self, event: WatchEvent) -> Result<(), ApiError> {
-        let mut state = self.lock();
+    /// Stored objects as the cache's stores serve them.
+    async fn convert(&self, mut objects: Vec<Value>) -> Result<Vec<Value>, ApiError> {
+        if let Some(versioning) = &self.versioning {
+            versioning.read_stored(&mut objects).await?;
+        }
+        Ok(objects)
+    }
+
+    async fn apply(&self, event: WatchEvent) -> Result<(), ApiError> {
+        use crate::apiserver::object::ObjectExt;
         let revision = event.revision();
         match event {
             WatchEvent::Put { kv, .. } => {
-                let object = Arc::new(CachedObject::from_kv(&kv)?);
-                state.apply_put(object);
+                let [object] =
+                    <[Value; 1]>::try_from(self.convert(vec![codec::decode(&kv)?]).await?)
+                        .map_err(|_| ApiError::internal("conversion lost an object"))?;
+                let object = Arc::new(CachedObject::new(kv.key.clone(), object, kv.mod_revision));
+                self.lock().apply_put(object);
             }
             WatchEvent::Delete { prev, revision } => {
-                let mut object = codec::decode(&prev)?;
-                use crate::apiserver::object::ObjectExt;
+                let [mut object] =
+                    <[Value; 1]>::try_from(self.convert(vec![codec::decode(&prev)?]).await?)
+                        .map_err(|_| ApiError::internal("conversion lost an object"))?;
                 object.set_meta("resourceVersion", revision.to_string());
                 let object = Arc::new(CachedObject::new(prev.key.clone(), object, revision));
-                state.apply_delete(object, revision);
+                self.lock().apply_delete(object, revision);
             }
-            WatchEvent::Progress { .. } => state.advance(revision),
+            WatchEvent::Progress { .. } => self.lock().advance(revision),
         }
-        drop(state);
         self.revision.send_replace(Some(revision));
         Ok(())
     }
@@ -258,14 +277,30 @@ impl Cacher {
             options.revision = page.revision;
             options.start_key = last;
         };
-        let objects = items
-            .iter()
-            .filter_map(|kv| match CachedObject::from_kv(kv) {
-                Ok(o) => Some(Arc::new(o)),
+        let mut decoded = Vec::with_capacity(items.len());
+        for kv in &items {
+            match codec::decode(kv) {
+                Ok(object) => decoded.push((kv, object)),
                 Err(e) => {
                     tracing::error!(key = %kv.key, error = %e, "skipping undecodable object");
-                    None
                 }
+            }
+        }
+        let (kvs, values): (Vec<&KeyValue>, Vec<Value>) = decoded.into_iter().unzip();
+        let values = match self.convert(values).await {
+            Ok(values) => values,
+            Err(e) => {
+                return Err(StorageError::Unavailable(format!(
+                    "converting cached objects: {}",
+                    e.message
+                )));
+            }
+        };
+        let objects = kvs
+            .into_iter()
+            .zip(values)
+            .map(|(kv, object)| {
+                Arc::new(CachedObject::new(kv.key.clone(), object, kv.mod_revision))
             })
             .collect();
         self.lock().reset(objects, revision);
@@ -312,7 +347,7 @@ async fn feed(cacher: std::sync::Weak<Cacher>) {
             tokio::select! {
                 next = stream.next() => match next {
                     Some(Ok(event)) => {
-                        if let Err(error) = this.apply(event) {
+                        if let Err(error) = this.apply(event).await {
                             tracing::error!(prefix = %this.prefix, %error, "watch cache event not applied; refilling");
                             break;
                         }

@@ -166,7 +166,9 @@ pub fn strategy_for(group: &str, version: &str, kind: &str) -> Arc<dyn Strategy>
             typed::<admissionregistration::v1::ValidatingAdmissionPolicyBinding, _>(d)
         }
         ("apiextensions.k8s.io", "v1", "CustomResourceDefinition") => {
-            typed::<apiextensions::CustomResourceDefinition, _>(g)
+            typed::<apiextensions::CustomResourceDefinition, _>(
+                crate::apiserver::crd::strategy::CustomResourceDefinitionStrategy,
+            )
         }
         ("apiregistration.k8s.io", "v1", "APIService") => {
             typed::<apiregistration::APIService, _>(d)

@@ -6,7 +6,6 @@ use serde_json::Value;
 
 use super::{FieldValidation, ResourceStore, WriteOptions, Written};
 use crate::apiserver::object::{ObjectExt, drop_empty_metadata, now_rfc3339};
-use crate::apiserver::registry::codec;
 use crate::apiserver::status::ApiError;
 use crate::apiserver::validation::{FieldError, metadata};
 use crate::storage::StorageError;
@@ -200,10 +199,10 @@ impl ResourceStore {
                     created: true,
                 });
             }
-            match self.storage.create(&key, codec::encode(&object)?).await {
+            match self.storage.create(&key, self.encode(&object).await?).await {
                 Ok(kv) => {
                     return Ok(Written {
-                        object: codec::decode(&kv)?,
+                        object: self.decode(&kv).await?,
                         warnings,
                         created: true,
                     });

@@ -11,7 +11,6 @@ use super::ResourceStore;
 use super::delete_options::DeleteOptions;
 use super::deletion::{self, Plan};
 use crate::apiserver::object::{ObjectExt, drop_empty_metadata};
-use crate::apiserver::registry::codec;
 use crate::apiserver::registry::filter::Filter;
 use crate::apiserver::registry::strategy::GarbageCollection;
 use crate::apiserver::status::ApiError;
@@ -128,14 +127,14 @@ impl ResourceStore {
             object.remove_meta("resourceVersion");
             let marked = match self
                 .storage
-                .update(&key, codec::encode(&object)?, kv.mod_revision)
+                .update(&key, self.encode(&object).await?, kv.mod_revision)
                 .await
             {
                 Ok(kv) => kv,
                 Err(StorageError::Conflict { .. }) => continue,
                 Err(e) => return Err(self.error(e, name)),
             };
-            let marked_object = codec::decode(&marked)?;
+            let marked_object = self.decode(&marked).await?;
             if plan == Plan::Keep {
                 return Ok(DeleteOutcome::Pending(marked_object));
             }

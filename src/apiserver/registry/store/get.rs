@@ -24,8 +24,10 @@ impl ResourceStore {
                     .get(&key)
                     .await
                     .map_err(|e| self.error(e, name))?;
-                kv.map(|kv| CachedObject::from_kv(&kv).map(Arc::new))
-                    .transpose()?
+                match kv {
+                    Some(kv) => self.decode_all(std::slice::from_ref(&kv)).await?.pop(),
+                    None => None,
+                }
             }
             Some(rv) => {
                 let rv = parse_resource_version(rv)?;

@@ -148,8 +148,8 @@ impl ResourceStore {
             options.revision = page.revision;
             let mut last_key = None;
             let mut stopped_early = false;
-            for (i, kv) in page.items.iter().enumerate() {
-                let object = Arc::new(CachedObject::from_kv(kv)?);
+            let decoded = self.decode_all(&page.items).await?;
+            for (i, (kv, object)) in page.items.iter().zip(decoded).enumerate() {
                 last_key = Some(kv.key.clone());
                 if filter.matches(&object.object) {
                     items.push(object);

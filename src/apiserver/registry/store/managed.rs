@@ -11,6 +11,15 @@ use crate::apiserver::patch::managed_fields::{self, FieldTracking, Scope, Write}
 use crate::apiserver::patch::schema::{Shapes, Type};
 
 impl ResourceStore {
+    /// The shape of this resource's objects (in `api_version`): its
+    /// strategy's (custom resources), else the type table's.
+    pub fn shape(&self, api_version: &str) -> Type {
+        self.strategy
+            .shape()
+            .or_else(|| Shapes::get().root(api_version, &self.descriptor.kind))
+            .unwrap_or(Type::Untyped)
+    }
+
     /// The fields a write of `part` may change, and so own.
     pub fn scope_of(&self, part: Part) -> Scope {
         match part {
@@ -24,13 +33,10 @@ impl ResourceStore {
 
     /// What a write of `part` may own, and where its paths come from.
     fn tracked_write<'a>(&self, part: Part, api_version: &'a str, now: &'a str) -> Write<'a> {
-        let d = &self.descriptor;
         let scope = self.scope_of(part);
         let subresource = part.subresource().unwrap_or_default();
         Write {
-            ty: Shapes::get()
-                .root(api_version, &d.kind)
-                .unwrap_or(Type::Untyped),
+            ty: self.shape(api_version),
             api_version,
             subresource,
             scope,

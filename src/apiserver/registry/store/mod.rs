@@ -16,8 +16,9 @@ mod update;
 mod watch;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
+use bytes::Bytes;
 use serde_json::Value;
 
 pub use self::continue_token::ContinueToken;
@@ -27,12 +28,14 @@ pub use self::list::ListPage;
 pub use self::update::Part;
 
 use self::hooks::{Reservation, WriteHooks};
-use super::cache::Cacher;
+use super::cache::{CachedObject, Cacher};
+use super::codec;
 use super::resource::ResourceDescriptor;
 use super::strategy::Strategy;
+use super::versioning::Versioning;
 use crate::apiserver::patch::managed_fields::FieldTracking;
 use crate::apiserver::status::ApiError;
-use crate::storage::{Storage, StorageError};
+use crate::storage::{KeyValue, Storage, StorageError};
 
 /// `fieldValidation`: what to do with fields the schema does not know.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -101,19 +104,33 @@ pub struct Written {
 }
 
 /// The caches of every stored prefix, started on first use and shared by
-/// every resource (and version) stored under that prefix.
+/// every resource (and version) stored under that prefix that sees its
+/// objects the same way (the same [`Versioning`]). A cache lives as long
+/// as a store uses it: a custom resource's goes with its definition.
 #[derive(Default)]
 pub struct Caches {
-    started: Mutex<HashMap<String, Arc<Cacher>>>,
+    started: Mutex<HashMap<String, Weak<Cacher>>>,
 }
 
 impl Caches {
-    pub fn get(&self, storage: &Arc<dyn Storage>, prefix: &str) -> Arc<Cacher> {
+    pub fn get(
+        &self,
+        storage: &Arc<dyn Storage>,
+        prefix: &str,
+        versioning: Option<&Arc<dyn Versioning>>,
+    ) -> Arc<Cacher> {
+        let key = match versioning {
+            Some(v) => format!("{prefix}#{}", v.cache_key()),
+            None => prefix.to_owned(),
+        };
         let mut started = self.started.lock().unwrap_or_else(|e| e.into_inner());
-        started
-            .entry(prefix.to_owned())
-            .or_insert_with(|| Cacher::start(storage.clone(), prefix.to_owned()))
-            .clone()
+        if let Some(cacher) = started.get(&key).and_then(Weak::upgrade) {
+            return cacher;
+        }
+        started.retain(|_, cacher| cacher.strong_count() > 0);
+        let cacher = Cacher::start(storage.clone(), prefix.to_owned(), versioning.cloned());
+        started.insert(key, Arc::downgrade(&cacher));
+        cacher
     }
 }
 
@@ -124,6 +141,9 @@ pub struct ResourceStore {
     storage: Arc<dyn Storage>,
     caches: Arc<Caches>,
     hooks: Option<Arc<dyn WriteHooks>>,
+    versioning: Option<Arc<dyn Versioning>>,
+    /// This store's watch cache, once started.
+    cache: OnceLock<Arc<Cacher>>,
 }
 
 impl ResourceStore {
@@ -139,7 +159,17 @@ impl ResourceStore {
             storage,
             caches,
             hooks: None,
+            versioning: None,
+            cache: OnceLock::new(),
         }
+    }
+
+    /// The same store with objects converted by `versioning` between
+    /// storage and the version it serves.
+    pub fn with_versioning(mut self, versioning: Arc<dyn Versioning>) -> ResourceStore {
+        self.versioning = Some(versioning);
+        self.cache = OnceLock::new();
+        self
     }
 
     /// The same store with `hooks` around its writes.
@@ -150,7 +180,53 @@ impl ResourceStore {
             storage: self.storage.clone(),
             caches: self.caches.clone(),
             hooks: Some(hooks),
+            versioning: self.versioning.clone(),
+            cache: self.cache.clone(),
         }
+    }
+
+    /// The bytes to store for `object`, in the storage version.
+    pub(crate) async fn encode(&self, object: &Value) -> Result<Bytes, ApiError> {
+        match &self.versioning {
+            Some(versioning) => codec::encode(&versioning.for_storage(object.clone()).await?),
+            None => codec::encode(object),
+        }
+    }
+
+    /// An object read from storage, as this resource serves it.
+    pub(crate) async fn decode(&self, kv: &KeyValue) -> Result<Value, ApiError> {
+        let object = codec::decode(kv)?;
+        match &self.versioning {
+            Some(versioning) => {
+                let mut objects = [object];
+                versioning.read_stored(&mut objects).await?;
+                let [object] = objects;
+                Ok(object)
+            }
+            None => Ok(object),
+        }
+    }
+
+    /// Objects read from storage, as this resource serves them, ready to
+    /// encode.
+    pub(crate) async fn decode_all(
+        &self,
+        kvs: &[KeyValue],
+    ) -> Result<Vec<Arc<CachedObject>>, ApiError> {
+        let mut objects = kvs
+            .iter()
+            .map(codec::decode)
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(versioning) = &self.versioning {
+            versioning.read_stored(&mut objects).await?;
+        }
+        Ok(kvs
+            .iter()
+            .zip(objects)
+            .map(|(kv, object)| {
+                Arc::new(CachedObject::new(kv.key.clone(), object, kv.mod_revision))
+            })
+            .collect())
     }
 
     /// What the hooks reserve for a new object (nothing without hooks).
@@ -206,7 +282,17 @@ impl ResourceStore {
     }
 
     fn cache(&self) -> Result<Arc<Cacher>, ApiError> {
-        Ok(self.caches.get(&self.storage, &self.prefix()?))
+        if let Some(cache) = self.cache.get() {
+            return Ok(cache.clone());
+        }
+        let prefix = self.prefix()?;
+        Ok(self
+            .cache
+            .get_or_init(|| {
+                self.caches
+                    .get(&self.storage, &prefix, self.versioning.as_ref())
+            })
+            .clone())
     }
 
     /// Starts this resource's watch cache now rather than on first use, so
@@ -229,11 +315,13 @@ impl ResourceStore {
             .get(key)
             .await
             .map_err(|e| self.error(e, name))?;
-        kv.map(|kv| {
-            let object = super::codec::decode(&kv)?;
-            Ok((kv, object))
-        })
-        .transpose()
+        match kv {
+            Some(kv) => {
+                let object = self.decode(&kv).await?;
+                Ok(Some((kv, object)))
+            }
+            None => Ok(None),
+        }
     }
 
     /// Like [`Self::read_current`], but a missing object is a 404.

@@ -6,7 +6,6 @@ use serde_json::Value;
 
 use super::ResourceStore;
 use crate::apiserver::object::ObjectExt;
-use crate::apiserver::registry::codec;
 use crate::apiserver::status::ApiError;
 use crate::storage::StorageError;
 
@@ -35,10 +34,10 @@ impl ResourceStore {
             }
             match self
                 .storage
-                .update(&key, codec::encode(&new)?, kv.mod_revision)
+                .update(&key, self.encode(&new).await?, kv.mod_revision)
                 .await
             {
-                Ok(kv) => return codec::decode(&kv),
+                Ok(kv) => return self.decode(&kv).await,
                 Err(StorageError::Conflict { .. }) => continue,
                 Err(e) => return Err(self.error(e, name)),
             }

@@ -10,7 +10,6 @@ use serde_json::Value;
 
 use super::{ResourceStore, WriteOptions, Written, managed};
 use crate::apiserver::object::{ObjectExt, drop_empty_metadata};
-use crate::apiserver::registry::codec;
 use crate::apiserver::status::ApiError;
 use crate::apiserver::validation::{FieldError, metadata};
 use crate::storage::StorageError;
@@ -409,10 +408,10 @@ impl ResourceStore {
         } else {
             match self
                 .storage
-                .update(key, codec::encode(&new)?, mod_revision)
+                .update(key, self.encode(&new).await?, mod_revision)
                 .await
             {
-                Ok(kv) => codec::decode(&kv),
+                Ok(kv) => self.decode(&kv).await,
                 Err(e) => Err(self.error(e, name)),
             }
         };

@@ -16,6 +16,35 @@ use crate::apiserver::validation::{FieldError, metadata};
 /// The group of the Scale kind.
 const GROUP: &str = "autoscaling";
 
+/// Where a custom resource keeps what its Scale shows (its CRD's
+/// `specReplicasPath`, `statusReplicasPath`, `labelSelectorPath`), as field
+/// names from the object's root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplicaPaths {
+    pub spec_replicas: Vec<String>,
+    pub status_replicas: Vec<String>,
+    pub label_selector: Option<Vec<String>>,
+}
+
+fn at<'a>(object: &'a Value, path: &[String]) -> Option<&'a Value> {
+    path.iter().try_fold(object, |v, field| v.get(field))
+}
+
+/// `object` with `value` at `path`, creating the objects on the way.
+fn set_at(object: &mut Value, path: &[String], value: Value) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut current = object;
+    for field in parents {
+        if !current.get(field).is_some_and(Value::is_object) {
+            current[field.as_str()] = json!({});
+        }
+        current = &mut current[field.as_str()];
+    }
+    current[last.as_str()] = value;
+}
+
 /// Upstream's string form of a selector: requirements by key, `in` and
 /// `notin` values sorted.
 pub fn selector_string(selector: &LabelSelector) -> String {
@@ -75,8 +104,14 @@ fn selector_of(object: &Value, kind: &str) -> String {
     parsed.map(|s| selector_string(&s)).unwrap_or_default()
 }
 
-/// The Scale of `object`, a `descriptor` object.
-pub fn scale_of(descriptor: &ResourceDescriptor, object: &Value) -> Value {
+/// The Scale of `object`, a `descriptor` object whose replicas are where
+/// `paths` says (custom resources) or, without paths, where the built-in
+/// workloads keep them.
+pub fn scale_of(
+    descriptor: &ResourceDescriptor,
+    paths: Option<&ReplicaPaths>,
+    object: &Value,
+) -> Value {
     let mut metadata = json!({});
     for field in [
         "name",
@@ -88,6 +123,9 @@ pub fn scale_of(descriptor: &ResourceDescriptor, object: &Value) -> Value {
         if let Some(value) = object.metadata().and_then(|m| m.get(field)) {
             metadata[field] = value.clone();
         }
+    }
+    if let Some(paths) = paths {
+        return custom_scale(paths, metadata, object);
     }
     let replicas = object
         .pointer("/spec/replicas")
@@ -115,12 +153,45 @@ pub fn scale_of(descriptor: &ResourceDescriptor, object: &Value) -> Value {
     })
 }
 
+/// A custom resource's Scale: missing replica counts are 0, as upstream
+/// reads them.
+fn custom_scale(paths: &ReplicaPaths, metadata: Value, object: &Value) -> Value {
+    let replicas = at(object, &paths.spec_replicas)
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    let spec = if replicas == 0 {
+        json!({})
+    } else {
+        json!({ "replicas": replicas })
+    };
+    let mut status = json!({
+        "replicas": at(object, &paths.status_replicas).and_then(Value::as_i64).unwrap_or(0),
+    });
+    if let Some(selector) = paths
+        .label_selector
+        .as_ref()
+        .and_then(|p| at(object, p))
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    {
+        status["selector"] = Value::String(selector.to_owned());
+    }
+    json!({
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": metadata,
+        "spec": spec,
+        "status": status,
+    })
+}
+
 /// `object` with the replicas `scale` asks for, after upstream's checks: a
 /// valid Scale (replicas not negative), a uid precondition that holds.
 /// The Scale's resourceVersion becomes the object's, so that a stale one
 /// is a conflict.
 pub fn apply_scale(
     descriptor: &ResourceDescriptor,
+    paths: Option<&ReplicaPaths>,
     object: &Value,
     scale: &Value,
 ) -> Result<Value, ApiError> {
@@ -159,7 +230,10 @@ pub fn apply_scale(
         ));
     }
     let mut updated = object.clone();
-    updated["spec"]["replicas"] = json!(replicas);
+    match paths {
+        Some(paths) => set_at(&mut updated, &paths.spec_replicas, json!(replicas)),
+        None => updated["spec"]["replicas"] = json!(replicas),
+    }
     match scale.resource_version() {
         Some(rv) => updated.set_meta("resourceVersion", rv.to_owned()),
         None => {
@@ -206,7 +280,7 @@ mod tests {
             "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}},
             "status": {"replicas": 1},
         });
-        let scale = scale_of(&descriptor("Deployment"), &deployment);
+        let scale = scale_of(&descriptor("Deployment"), None, &deployment);
         assert_eq!(
             scale,
             json!({
@@ -219,6 +293,7 @@ mod tests {
         );
         let zero = scale_of(
             &descriptor("Deployment"),
+            None,
             &json!({"spec": {"replicas": 0}, "metadata": {"name": "w"}}),
         );
         assert_eq!(zero["spec"], json!({}));
@@ -226,11 +301,33 @@ mod tests {
     }
 
     #[test]
+    fn a_custom_resource_scale_follows_its_paths() {
+        let paths = ReplicaPaths {
+            spec_replicas: vec!["spec".into(), "size".into()],
+            status_replicas: vec!["status".into(), "ready".into()],
+            label_selector: Some(vec!["status".into(), "selector".into()]),
+        };
+        let d = descriptor("Deployment");
+        let object = json!({"metadata": {"name": "c"}, "spec": {}, "status": {"ready": 2, "selector": "app=c"}});
+        let scale = scale_of(&d, Some(&paths), &object);
+        assert_eq!(scale["spec"], json!({}));
+        assert_eq!(scale["status"], json!({"replicas": 2, "selector": "app=c"}));
+        let updated = apply_scale(
+            &d,
+            Some(&paths),
+            &json!({"metadata": {"name": "c"}}),
+            &json!({"metadata": {"name": "c"}, "spec": {"replicas": 4}}),
+        )
+        .unwrap();
+        assert_eq!(updated["spec"]["size"], 4);
+    }
+
+    #[test]
     fn a_replication_controller_selector_is_a_label_map() {
         let rc = json!({"metadata": {"name": "rc"}, "spec": {"replicas": 1,
             "selector": {"b": "2", "a": "1"}}});
         assert_eq!(
-            scale_of(&descriptor("ReplicationController"), &rc)["status"]["selector"],
+            scale_of(&descriptor("ReplicationController"), None, &rc)["status"]["selector"],
             "a=1,b=2"
         );
     }
@@ -242,6 +339,7 @@ mod tests {
             "spec": {"replicas": 2}});
         let updated = apply_scale(
             &d,
+            None,
             &deployment,
             &json!({"metadata": {"name": "web", "resourceVersion": "7"}, "spec": {"replicas": 5}}),
         )
@@ -250,6 +348,7 @@ mod tests {
         assert_eq!(updated.resource_version(), Some("7"));
         let zero = apply_scale(
             &d,
+            None,
             &deployment,
             &json!({"metadata": {"name": "web"}, "spec": {}}),
         )
@@ -259,6 +358,7 @@ mod tests {
 
         let negative = apply_scale(
             &d,
+            None,
             &deployment,
             &json!({"metadata": {"name": "web"}, "spec": {"replicas": -1}}),
         )
@@ -269,6 +369,7 @@ mod tests {
         );
         let stale_uid = apply_scale(
             &d,
+            None,
             &deployment,
             &json!({"metadata": {"name": "web", "uid": "u0"}, "spec": {"replicas": 1}}),
         )

@@ -30,7 +30,7 @@ pub fn column_names(group: &str, kind: &str) -> Vec<String> {
             if c.priority == 1 {
                 format!("{} (wide)", c.name)
             } else {
-                c.name.to_owned()
+                c.name.to_string()
             }
         })
         .collect()
