@@ -251,6 +251,27 @@ on_both_backends! {
         // Nothing else was touched.
         k(&["get", "configmap", "o-child"]).ok();
     }
+
+    async fn a_foreground_deletion_around_an_ownership_cycle_finishes(cluster: Cluster) {
+        let k = |args: &[&str]| cluster.kubectl(args);
+        // ring-0 ← ring-1 ← ring-2 ← ring-0, every reference blocking.
+        for i in 0..3 {
+            k(&["create", "configmap", &format!("ring-{i}")]).ok();
+        }
+        let uids: Vec<String> = (0..3).map(|i| uid_of(&cluster, "configmap", &format!("ring-{i}"))).collect();
+        for i in 0..3 {
+            let owner = (i + 2) % 3;
+            let patch = format!(
+                r#"{{"metadata":{{"ownerReferences":[{{"apiVersion":"v1","kind":"ConfigMap","name":"ring-{owner}","uid":"{}","blockOwnerDeletion":true}}]}}}}"#,
+                uids[owner]
+            );
+            k(&["patch", "configmap", &format!("ring-{i}"), "--type=merge", "-p", &patch]).ok();
+        }
+        k(&["delete", "configmap", "ring-0", "--cascade=foreground", "--wait=false"]).ok();
+        for i in 0..3 {
+            gone(&cluster, "every object of the cycle", "configmap", &format!("ring-{i}")).await;
+        }
+    }
 }
 
 fn stdout(output: std::process::Output) -> String {

@@ -429,9 +429,48 @@ impl Collector {
         }
         if blocking {
             // Looked at again when the blocking dependents are gone.
-            return Ok(());
+            return self.break_cycle(graph, uid, node).await;
         }
         self.remove_finalizer(node, FOREGROUND).await
+    }
+
+    /// Foreground deletions around an ownership cycle would wait on each
+    /// other forever. As upstream, an object that blocks an owner waiting
+    /// for it while one of its own dependents waits too stops blocking:
+    /// its owner references become non-blocking, and the chain unwinds.
+    async fn break_cycle(&self, graph: &Graph, uid: &str, node: &Node) -> Result<(), kube::Error> {
+        let blocks_a_waiting_owner = node.owners.iter().any(|owner| {
+            owner.block_owner_deletion == Some(true)
+                && graph
+                    .nodes
+                    .get(&owner.uid)
+                    .is_some_and(|o| o.deleting && o.finalizers.iter().any(|f| f == FOREGROUND))
+        });
+        let a_dependent_waits = graph.dependents_of(uid).iter().any(|d| {
+            graph
+                .nodes
+                .get(d)
+                .is_some_and(|d| d.deleting && d.finalizers.iter().any(|f| f == FOREGROUND))
+        });
+        if !(blocks_a_waiting_owner && a_dependent_waits) {
+            return Ok(());
+        }
+        let unblocked: Vec<OwnerReference> = node
+            .owners
+            .iter()
+            .map(|owner| OwnerReference {
+                block_owner_deletion: owner.block_owner_deletion.map(|_| false),
+                ..owner.clone()
+            })
+            .collect();
+        tracing::info!(name = %node.name, namespace = ?node.namespace, "ownership cycle: owner references made non-blocking");
+        let patch = json!({"metadata": {"resourceVersion": node.resource_version, "ownerReferences": unblocked}});
+        ignore_gone(
+            self.node_api(node)
+                .patch(&node.name, &PatchParams::default(), &Patch::Merge(&patch))
+                .await
+                .map(|_| ()),
+        )
     }
 
     async fn remove_finalizer(&self, node: &Node, finalizer: &str) -> Result<(), kube::Error> {
