@@ -9,6 +9,7 @@ pub mod apiserver;
 pub mod cli;
 pub mod controllers;
 pub mod pki;
+pub mod quota;
 pub mod scheduler;
 pub mod storage;
 pub mod testing;

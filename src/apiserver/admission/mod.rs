@@ -2,3 +2,4 @@
 //! and before the store. One module per plugin, named as upstream's.
 
 pub mod namespace_lifecycle;
+pub mod resource_quota;

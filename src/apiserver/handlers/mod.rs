@@ -24,6 +24,7 @@ use http::{Request, Response};
 use http::{HeaderValue, StatusCode, header};
 
 use self::nonresource::NonResourceEndpoints;
+use super::admission::resource_quota::ResourceQuotaAdmission;
 use super::http::{Handler, RequestBody, ResponseBody, full};
 use super::lifecycle::Lifecycle;
 use super::registry::Registry;
@@ -78,6 +79,7 @@ impl Api {
         }
         bootstrap::ensure_namespaces(&registry).await?;
         services::install(&registry, network).await?;
+        registry.install_admission(Arc::new(ResourceQuotaAdmission::new(&registry)));
         registry.start_caches();
         let openapi = Arc::new(openapi::OpenApi::new());
         let crds = crd::controller::CrdController::start(

@@ -29,6 +29,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use self::resource::ResourceDescriptor;
+use self::store::hooks::{Admission, SharedAdmission};
 use self::store::{Caches, ResourceStore};
 use self::strategy::Strategy;
 use self::versioning::Versioning;
@@ -39,6 +40,7 @@ use crate::storage::Storage;
 pub struct Registry {
     storage: Arc<dyn Storage>,
     caches: Arc<Caches>,
+    admission: Arc<SharedAdmission>,
     stores: RwLock<HashMap<(String, String, String), Arc<ResourceStore>>>,
 }
 
@@ -47,6 +49,7 @@ impl Registry {
         Registry {
             storage,
             caches: Arc::default(),
+            admission: Arc::default(),
             stores: RwLock::default(),
         }
     }
@@ -67,6 +70,7 @@ impl Registry {
             strategy,
             self.storage.clone(),
             self.caches.clone(),
+            self.admission.clone(),
         );
         self.stores
             .write()
@@ -94,6 +98,7 @@ impl Registry {
                 strategy,
                 self.storage.clone(),
                 self.caches.clone(),
+                self.admission.clone(),
             )
             .with_versioning(versioning),
         );
@@ -136,6 +141,12 @@ impl Registry {
                 store.start_cache();
             }
         }
+    }
+
+    /// Puts `plugin` in front of every resource's creates and updates
+    /// (custom resources' too).
+    pub fn install_admission(&self, plugin: Arc<dyn Admission>) {
+        self.admission.install(plugin);
     }
 
     /// Puts `hooks` around the writes of a served resource.

@@ -2,7 +2,7 @@
 //! ([`printers`]), and the generic `Name`/`Created At` table for kinds
 //! without a printer.
 
-mod printers;
+pub(crate) mod printers;
 
 use std::borrow::Cow;
 

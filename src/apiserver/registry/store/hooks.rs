@@ -1,11 +1,15 @@
 //! Hooks around a resource's writes, for what a strategy cannot do alone
 //! because it needs storage: a Service's cluster IPs and node ports are
 //! reserved before the Service is stored and freed when it goes (upstream's
-//! `BeginCreate`/`BeginUpdate`/`AfterDelete`).
+//! `BeginCreate`/`BeginUpdate`/`AfterDelete`); and admission that every
+//! resource's writes go through ([`SharedAdmission`]).
+
+use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use serde_json::Value;
 
+use crate::apiserver::registry::resource::ResourceDescriptor;
 use crate::apiserver::status::ApiError;
 
 /// What a hook reserved for one write: kept if the write is stored,
@@ -55,5 +59,81 @@ pub async fn settle<T>(reservation: Box<dyn Reservation>, result: &Result<T, Api
     match result {
         Ok(_) => reservation.commit().await,
         Err(_) => reservation.revert().await,
+    }
+}
+
+/// Admission that needs storage and applies to every resource (upstream's
+/// ResourceQuota plugin): asked before each create and update is stored,
+/// after the kind's own defaulting and validation.
+#[async_trait]
+pub trait Admission: Send + Sync {
+    /// Admits `new` (replacing `old` on an update) of `resource`; what it
+    /// reserved is kept if the write is stored.
+    async fn admit(
+        &self,
+        resource: &ResourceDescriptor,
+        new: &Value,
+        old: Option<&Value>,
+        dry_run: bool,
+    ) -> Result<Box<dyn Reservation>, ApiError>;
+}
+
+/// The [`Admission`] plugins every store of a registry asks; installed
+/// once the stores they read exist.
+#[derive(Default)]
+pub struct SharedAdmission {
+    plugins: RwLock<Vec<Arc<dyn Admission>>>,
+}
+
+impl SharedAdmission {
+    pub fn install(&self, plugin: Arc<dyn Admission>) {
+        self.plugins
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(plugin);
+    }
+
+    /// Asks every plugin in turn; one refusal gives back what the others
+    /// reserved.
+    pub async fn admit(
+        &self,
+        resource: &ResourceDescriptor,
+        new: &Value,
+        old: Option<&Value>,
+        dry_run: bool,
+    ) -> Result<Box<dyn Reservation>, ApiError> {
+        let plugins = self
+            .plugins
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let mut reserved = Vec::new();
+        for plugin in plugins {
+            match plugin.admit(resource, new, old, dry_run).await {
+                Ok(reservation) => reserved.push(reservation),
+                Err(error) => {
+                    Box::new(All(reserved)).revert().await;
+                    return Err(error);
+                }
+            }
+        }
+        Ok(Box::new(All(reserved)))
+    }
+}
+
+/// Several reservations made for one write.
+pub struct All(pub Vec<Box<dyn Reservation>>);
+
+#[async_trait]
+impl Reservation for All {
+    async fn commit(self: Box<Self>) {
+        for reservation in self.0 {
+            reservation.commit().await;
+        }
+    }
+    async fn revert(self: Box<Self>) {
+        for reservation in self.0 {
+            reservation.revert().await;
+        }
     }
 }

@@ -27,7 +27,7 @@ pub use self::delete_options::{DeleteOptions, Propagation};
 pub use self::list::ListPage;
 pub use self::update::Part;
 
-use self::hooks::{Reservation, WriteHooks};
+use self::hooks::{Reservation, SharedAdmission, WriteHooks};
 use super::cache::{CachedObject, Cacher};
 use super::codec;
 use super::resource::ResourceDescriptor;
@@ -134,6 +134,20 @@ impl Caches {
     }
 }
 
+/// Both reservations, or neither if the second could not be made.
+async fn join(
+    first: Box<dyn Reservation>,
+    second: Result<Box<dyn Reservation>, ApiError>,
+) -> Result<Box<dyn Reservation>, ApiError> {
+    match second {
+        Ok(second) => Ok(Box::new(hooks::All(vec![first, second]))),
+        Err(error) => {
+            first.revert().await;
+            Err(error)
+        }
+    }
+}
+
 /// One resource's store: the descriptor, its strategy, storage and cache.
 pub struct ResourceStore {
     pub descriptor: Arc<ResourceDescriptor>,
@@ -141,6 +155,7 @@ pub struct ResourceStore {
     storage: Arc<dyn Storage>,
     caches: Arc<Caches>,
     hooks: Option<Arc<dyn WriteHooks>>,
+    admission: Arc<SharedAdmission>,
     versioning: Option<Arc<dyn Versioning>>,
     /// This store's watch cache, once started.
     cache: OnceLock<Arc<Cacher>>,
@@ -152,6 +167,7 @@ impl ResourceStore {
         strategy: Arc<dyn Strategy>,
         storage: Arc<dyn Storage>,
         caches: Arc<Caches>,
+        admission: Arc<SharedAdmission>,
     ) -> ResourceStore {
         ResourceStore {
             descriptor,
@@ -159,6 +175,7 @@ impl ResourceStore {
             storage,
             caches,
             hooks: None,
+            admission,
             versioning: None,
             cache: OnceLock::new(),
         }
@@ -180,6 +197,7 @@ impl ResourceStore {
             storage: self.storage.clone(),
             caches: self.caches.clone(),
             hooks: Some(hooks),
+            admission: self.admission.clone(),
             versioning: self.versioning.clone(),
             cache: self.cache.clone(),
         }
@@ -235,10 +253,15 @@ impl ResourceStore {
         object: &mut Value,
         dry_run: bool,
     ) -> Result<Box<dyn Reservation>, ApiError> {
-        match &self.hooks {
+        let admitted = self
+            .admission
+            .admit(&self.descriptor, object, None, dry_run)
+            .await?;
+        let hooked = match &self.hooks {
             Some(hooks) => hooks.before_create(object, dry_run).await,
-            None => Ok(Box::new(hooks::Nothing)),
-        }
+            None => Ok(Box::new(hooks::Nothing) as Box<dyn Reservation>),
+        };
+        join(admitted, hooked).await
     }
 
     /// What the hooks reserve for an update of `old` to `new`.
@@ -248,10 +271,15 @@ impl ResourceStore {
         old: &Value,
         dry_run: bool,
     ) -> Result<Box<dyn Reservation>, ApiError> {
-        match &self.hooks {
+        let admitted = self
+            .admission
+            .admit(&self.descriptor, new, Some(old), dry_run)
+            .await?;
+        let hooked = match &self.hooks {
             Some(hooks) => hooks.before_update(new, old, dry_run).await,
-            None => Ok(Box::new(hooks::Nothing)),
-        }
+            None => Ok(Box::new(hooks::Nothing) as Box<dyn Reservation>),
+        };
+        join(admitted, hooked).await
     }
 
     /// Tells the hooks that `object` was removed from storage.

@@ -18,7 +18,7 @@ mod descriptions;
 mod format;
 mod networking;
 mod pods;
-mod quantity;
+pub(crate) mod quantity;
 mod scheduling;
 mod storage;
 
