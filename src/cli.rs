@@ -3,11 +3,13 @@
 //! * [`server_args`]: the API server's flags (upstream names);
 //! * [`control_plane`]: `keelson up` and `keelson apiserver`;
 //! * [`controller_manager`]: `keelson controller-manager`;
+//! * [`dev`]: `keelson dev simulate-nodes`, tools for development;
 //! * [`storage_backend`]: which store the flags select;
 //! * [`service_accounts`]: the service-account token keys and settings.
 
 pub mod control_plane;
 pub mod controller_manager;
+pub mod dev;
 pub mod server_args;
 pub mod service_accounts;
 pub mod storage_backend;
@@ -43,6 +45,8 @@ pub enum Command {
     Scheduler,
     /// Run only the controllers (ordinary API clients).
     ControllerManager(controller_manager::ControllerManagerArgs),
+    /// Development tools (e.g. `keelson dev simulate-nodes`).
+    Dev(dev::DevArgs),
 }
 
 impl Command {
@@ -52,6 +56,7 @@ impl Command {
             Command::Apiserver(_) => "apiserver",
             Command::Scheduler => "scheduler",
             Command::ControllerManager(_) => "controller-manager",
+            Command::Dev(_) => "dev",
         }
     }
 }
@@ -74,6 +79,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Up(args) => control_plane::run(args, Role::Up),
         Command::Apiserver(args) => control_plane::run(args, Role::Apiserver),
         Command::ControllerManager(args) => controller_manager::run(args),
+        Command::Dev(args) => dev::run(args),
         Command::Scheduler => {
             eprintln!("keelson {name}: not built yet");
             return ExitCode::from(2);

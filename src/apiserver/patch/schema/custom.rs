@@ -86,16 +86,20 @@ impl Builder<'_> {
             Some("integer" | "number") => Type::Scalar(Scalar::Numeric),
             Some("boolean") => Type::Scalar(Scalar::Boolean),
             Some("array") => {
-                let item = schema
-                    .get("items")
-                    .map_or(Element::Untyped, |items| self.element(items, &format!("{name}.items")));
+                let item = schema.get("items").map_or(Element::Untyped, |items| {
+                    self.element(items, &format!("{name}.items"))
+                });
                 let kind = match text(schema, "x-kubernetes-list-type") {
                     Some("set") => ListKind::Set,
                     Some("map") => {
                         let keys: Vec<String> = schema
                             .get("x-kubernetes-list-map-keys")
                             .and_then(Value::as_array)
-                            .map(|k| k.iter().filter_map(|k| k.as_str().map(str::to_owned)).collect())
+                            .map(|k| {
+                                k.iter()
+                                    .filter_map(|k| k.as_str().map(str::to_owned))
+                                    .collect()
+                            })
                             .unwrap_or_default();
                         if keys.is_empty() {
                             ListKind::Atomic
@@ -118,7 +122,9 @@ impl Builder<'_> {
                         value: self.element(values, &format!("{name}.values")),
                         atomic,
                     },
-                    _ if root => Type::Struct(self.message(&Default::default(), schema, name, root, atomic)),
+                    _ if root => {
+                        Type::Struct(self.message(&Default::default(), schema, name, root, atomic))
+                    }
                     _ => Type::Untyped,
                 }
             }
@@ -149,7 +155,10 @@ impl Builder<'_> {
             order: Vec::new(),
         };
         if root || flag(schema, "x-kubernetes-embedded-resource") {
-            message.add("apiVersion", field(Type::Scalar(Scalar::String), false, None));
+            message.add(
+                "apiVersion",
+                field(Type::Scalar(Scalar::String), false, None),
+            );
             message.add("kind", field(Type::Scalar(Scalar::String), false, None));
             if let Some(meta) = self.shapes.named(super::OBJECT_META) {
                 let meta = self.shapes.index[meta.name];
@@ -235,18 +244,35 @@ mod tests {
             panic!("spec");
         };
         let spec = shapes.message(spec);
-        assert_eq!(spec.field("size").unwrap().ty, Type::Scalar(Scalar::Numeric));
+        assert_eq!(
+            spec.field("size").unwrap().ty,
+            Type::Scalar(Scalar::Numeric)
+        );
         assert!(matches!(spec.field("labels").unwrap().ty, Type::Map { .. }));
-        let Type::List { kind: ListKind::Map(keys), item: Element::Struct(port) } =
-            spec.field("ports").unwrap().ty
+        let Type::List {
+            kind: ListKind::Map(keys),
+            item: Element::Struct(port),
+        } = spec.field("ports").unwrap().ty
         else {
             panic!("ports");
         };
         assert_eq!(keys, ["name"]);
-        assert_eq!(shapes.message(port).field("protocol").unwrap().key_default, Some("TCP"));
-        assert!(matches!(spec.field("tags").unwrap().ty, Type::List { kind: ListKind::Set, .. }));
+        assert_eq!(
+            shapes.message(port).field("protocol").unwrap().key_default,
+            Some("TCP")
+        );
+        assert!(matches!(
+            spec.field("tags").unwrap().ty,
+            Type::List {
+                kind: ListKind::Set,
+                ..
+            }
+        ));
         assert_eq!(spec.field("free").unwrap().ty, Type::Untyped);
         // The same schema again: the same shapes.
-        assert_eq!(Shapes::from_openapi(&schema), Shapes::from_openapi(&schema.clone()));
+        assert_eq!(
+            Shapes::from_openapi(&schema),
+            Shapes::from_openapi(&schema.clone())
+        );
     }
 }
