@@ -188,7 +188,8 @@ mod tests {
     use super::*;
 
     fn pod(spec: serde_json::Value) -> Pod {
-        serde_json::from_value(serde_json::json!({"metadata": {"name": "p"}, "spec": spec})).unwrap()
+        serde_json::from_value(serde_json::json!({"metadata": {"name": "p"}, "spec": spec}))
+            .unwrap()
     }
 
     #[test]
@@ -222,7 +223,10 @@ mod tests {
         assert_eq!(pod_requests(&p, false).milli_cpu, 1500);
         let empty = pod(serde_json::json!({"containers": [{"name": "a"}]}));
         assert_eq!(pod_requests(&empty, false).milli_cpu, 0);
-        assert_eq!(pod_requests(&empty, true).milli_cpu, DEFAULT_MILLI_CPU_REQUEST);
+        assert_eq!(
+            pod_requests(&empty, true).milli_cpu,
+            DEFAULT_MILLI_CPU_REQUEST
+        );
         assert_eq!(pod_requests(&empty, true).memory, DEFAULT_MEMORY_REQUEST);
     }
 }
