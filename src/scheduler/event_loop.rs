@@ -261,6 +261,7 @@ impl Scheduler {
             Ok(()) => {
                 self.queue.done(uid);
                 self.nominations.remove(uid);
+                self.reporter.scheduled(&bound.pod, &bound.node);
             }
             Err(error) => {
                 tracing::info!(pod = %bound.pod.key(), node = %bound.node, %error, "binding failed");

@@ -1,7 +1,7 @@
 //! What users see of the scheduler's failures: the pod's `PodScheduled`
 //! condition (False, reason `Unschedulable`, upstream's message), a
-//! `nominatedNodeName` after preemption, and Warning events
-//! (`FailedScheduling`, `Preempted`) that `kubectl describe` lists.
+//! `nominatedNodeName` after preemption, and the events `kubectl
+//! describe` lists (`Scheduled`, `FailedScheduling`, `Preempted`).
 //! Writes run in the background, a bounded number at a time; repeated
 //! events for a pod count up instead of piling up.
 
@@ -90,7 +90,21 @@ impl Reporter {
                 }
             });
         }
-        self.event(pod, "FailedScheduling", "Scheduling", message);
+        self.event(pod, "Warning", "FailedScheduling", "Scheduling", message);
+    }
+
+    /// `pod` was bound to `node`.
+    pub fn scheduled(&self, pod: &PodInfo, node: &str) {
+        self.event(
+            pod,
+            "Normal",
+            "Scheduled",
+            "Binding",
+            format!(
+                "Successfully assigned {}/{} to {node}",
+                pod.namespace, pod.name
+            ),
+        );
     }
 
     /// Deletes `victim` to make room for `preemptor` on `node`, saying so
@@ -130,15 +144,16 @@ impl Reporter {
         });
         self.event(
             victim,
+            "Warning",
             "Preempted",
             "Preempting",
             format!("Preempted by pod {} on node {node}", preemptor.uid),
         );
     }
 
-    /// A Warning event about `pod` (a repeat of the last one for the
-    /// same reason counts it again).
-    fn event(&self, pod: &PodInfo, reason: &str, action: &str, message: String) {
+    /// An event about `pod` (a repeat of the last one for the same
+    /// reason counts it again).
+    fn event(&self, pod: &PodInfo, kind: &str, reason: &str, action: &str, message: String) {
         let key = (pod.uid.clone(), reason.to_owned());
         let repeat = {
             let Ok(mut recent) = self.recent.lock() else {
@@ -194,7 +209,7 @@ impl Reporter {
                     },
                     "reason": reason,
                     "message": message,
-                    "type": "Warning",
+                    "type": kind,
                     "source": {"component": self.scheduler_name},
                     "firstTimestamp": now,
                     "lastTimestamp": now,

@@ -56,6 +56,13 @@ pub(crate) async fn run(
     ticks.tick().await;
     loop {
         ticks.tick().await;
+        for name in shared.take_revived() {
+            if let Some(node) = nodes.iter().find(|n| n.name == name)
+                && let Err(error) = super::nodes::post_status(&client, node, &options).await
+            {
+                tracing::warn!(%error, node = %name, "node simulator: posting status");
+            }
+        }
         if let Err(error) = renew_all(&client, &nodes, &shared, options.concurrency).await {
             tracing::warn!(%error, "node simulator: renewing leases");
         }

@@ -80,6 +80,9 @@ impl Default for SimulatorOptions {
 pub(crate) struct Shared {
     /// Nodes whose leases are no longer renewed.
     silent: Mutex<HashSet<String>>,
+    /// Nodes that came back: their status is posted afresh (Ready), as a
+    /// restarted kubelet does.
+    revived: Mutex<HashSet<String>>,
 }
 
 impl Shared {
@@ -146,10 +149,14 @@ impl NodeSimulator {
         }
     }
 
-    /// Renews `node`'s lease again.
+    /// Renews `node`'s lease again and posts its status (Ready) at the
+    /// next renewal.
     pub fn resume_renewing(&self, node: &str) {
         if let Ok(mut silent) = self.shared.silent.lock() {
             silent.remove(node);
+        }
+        if let Ok(mut revived) = self.shared.revived.lock() {
+            revived.insert(node.to_owned());
         }
     }
 

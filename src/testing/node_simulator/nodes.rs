@@ -72,7 +72,7 @@ impl SimulatedNode {
         })
     }
 
-    fn status(&self, options: &SimulatorOptions) -> Value {
+    pub(crate) fn status(&self, options: &SimulatorOptions) -> Value {
         let now = super::kubelet::now();
         let resources = json!({
             "cpu": options.cpu,
@@ -156,4 +156,17 @@ async fn register_one(
             .map_err(|e| format!("node {} status: {e}", node.name))?;
     }
     Ok(())
+}
+
+/// Posts `node`'s status afresh (Ready, new heartbeats).
+pub(crate) async fn post_status(
+    client: &Client,
+    node: &SimulatedNode,
+    options: &SimulatorOptions,
+) -> Result<(), kube::Error> {
+    let api: Api<Node> = Api::all(client.clone());
+    let patch = json!({"status": node.status(options)});
+    api.patch_status(&node.name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .map(drop)
 }
