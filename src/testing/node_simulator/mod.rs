@@ -92,6 +92,13 @@ impl Shared {
             .map(|s| s.contains(node))
             .unwrap_or(false)
     }
+
+    pub(crate) fn take_revived(&self) -> Vec<String> {
+        self.revived
+            .lock()
+            .map(|mut r| r.drain().collect())
+            .unwrap_or_default()
+    }
 }
 
 /// A running simulator; dropping it stops the heartbeats and the kubelet
