@@ -240,9 +240,15 @@ async fn update_taints(
     }
     if taints != current {
         let nodes: Api<Node> = Api::all(client.clone());
+        // No taints left: the field goes, as `kubectl taint …-` leaves it.
+        let list = if taints.is_empty() {
+            Value::Null
+        } else {
+            json!(taints)
+        };
         let patch = json!({
             "metadata": {"resourceVersion": node.resource_version()},
-            "spec": {"taints": taints},
+            "spec": {"taints": list},
         });
         nodes
             .patch(

@@ -52,6 +52,9 @@ struct Kubelet {
     options: SimulatorOptions,
     in_flight: Arc<Mutex<InFlight>>,
     permits: Arc<Semaphore>,
+    /// The latest version of every pod bound to a simulated node, to look
+    /// at again when a silenced node comes back.
+    known: Mutex<HashMap<String, Pod>>,
 }
 
 /// Watches bound pods and plays kubelet for those on `nodes` until
@@ -75,16 +78,33 @@ pub(crate) async fn run(
         permits: Arc::new(Semaphore::new(options.concurrency.max(1))),
         options,
         in_flight: Arc::default(),
+        known: Mutex::default(),
     });
     let pods: Api<Pod> = Api::all(client);
     let config = watcher::Config::default().fields("spec.nodeName!=");
     let mut events = watcher(pods, config).boxed();
-    while let Some(event) = events.next().await {
+    let mut resync = tokio::time::interval(std::time::Duration::from_millis(250));
+    loop {
+        let event = tokio::select! {
+            event = events.next() => match event {
+                Some(event) => event,
+                None => return,
+            },
+            _ = resync.tick() => {
+                kubelet.resync();
+                continue;
+            }
+        };
         match event {
             Ok(watcher::Event::Apply(pod) | watcher::Event::InitApply(pod)) => {
                 kubelet.observe(pod);
             }
-            Ok(watcher::Event::Delete(pod)) => kubelet.forget(&pod),
+            Ok(watcher::Event::Delete(pod)) => {
+                if let Ok(mut known) = kubelet.known.lock() {
+                    known.remove(&pod.uid().unwrap_or_default());
+                }
+                kubelet.forget(&pod);
+            }
             Ok(_) => {}
             Err(error) => {
                 tracing::debug!(%error, "node simulator: pod watch");
@@ -102,7 +122,39 @@ impl Kubelet {
         (!self.shared.is_silent(node)).then_some(index)
     }
 
+    /// Looks again at the pods of nodes that came back.
+    fn resync(self: &Arc<Self>) {
+        let nodes = self.shared.take_resync();
+        if nodes.is_empty() {
+            return;
+        }
+        let pods: Vec<Pod> = match self.known.lock() {
+            Ok(known) => known
+                .values()
+                .filter(|p| {
+                    p.spec
+                        .as_ref()
+                        .and_then(|s| s.node_name.as_ref())
+                        .is_some_and(|n| nodes.contains(n))
+                })
+                .cloned()
+                .collect(),
+            Err(_) => return,
+        };
+        for pod in pods {
+            self.observe(pod);
+        }
+    }
+
     fn observe(self: &Arc<Self>, pod: Pod) {
+        let ours = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.node_name.as_ref())
+            .is_some_and(|n| self.by_name.contains_key(n));
+        if ours && let Ok(mut known) = self.known.lock() {
+            known.insert(pod.uid().unwrap_or_default(), pod.clone());
+        }
         let Some(node) = self.node_of(&pod) else {
             return;
         };

@@ -83,6 +83,8 @@ pub(crate) struct Shared {
     /// Nodes that came back: their status is posted afresh (Ready), as a
     /// restarted kubelet does.
     revived: Mutex<HashSet<String>>,
+    /// Revived nodes whose pods the kubelet has to look at again.
+    resync: Mutex<HashSet<String>>,
 }
 
 impl Shared {
@@ -91,6 +93,13 @@ impl Shared {
             .lock()
             .map(|s| s.contains(node))
             .unwrap_or(false)
+    }
+
+    pub(crate) fn take_resync(&self) -> Vec<String> {
+        self.resync
+            .lock()
+            .map(|mut r| r.drain().collect())
+            .unwrap_or_default()
     }
 
     pub(crate) fn take_revived(&self) -> Vec<String> {
@@ -164,6 +173,9 @@ impl NodeSimulator {
         }
         if let Ok(mut revived) = self.shared.revived.lock() {
             revived.insert(node.to_owned());
+        }
+        if let Ok(mut resync) = self.shared.resync.lock() {
+            resync.insert(node.to_owned());
         }
     }
 
