@@ -1,7 +1,8 @@
 //! InterPodAffinity (required terms): a pod with affinity goes where
 //! matching pods already run (in the same topology domain); a pod with
 //! anti-affinity stays away from them; and no pod may land where an
-//! existing pod's anti-affinity forbids it.
+//! existing pod's anti-affinity forbids it (checked in that order, as
+//! upstream does, which decides the reason reported).
 
 use std::collections::HashMap;
 
@@ -84,28 +85,6 @@ pub fn filter(
     let Some(state) = state else {
         return Ok(());
     };
-    let existing_violated = state
-        .existing_anti
-        .keys()
-        .any(|(key, value)| node.labels.get(key) == Some(value));
-    if existing_violated {
-        return Err(Rejection::new(
-            Plugin::InterPodAffinity,
-            Code::Unschedulable,
-            "node(s) didn't satisfy existing pods anti-affinity rules",
-        ));
-    }
-    if pod
-        .required_anti_affinity
-        .iter()
-        .any(|t| domain_count(&state.anti, node, &t.topology_key) > 0)
-    {
-        return Err(Rejection::new(
-            Plugin::InterPodAffinity,
-            Code::Unschedulable,
-            "node(s) didn't match pod anti-affinity rules",
-        ));
-    }
     if !pod.required_affinity.is_empty() {
         let has_keys = pod
             .required_affinity
@@ -128,6 +107,28 @@ pub fn filter(
                 "node(s) didn't match pod affinity rules",
             ));
         }
+    }
+    if pod
+        .required_anti_affinity
+        .iter()
+        .any(|t| domain_count(&state.anti, node, &t.topology_key) > 0)
+    {
+        return Err(Rejection::new(
+            Plugin::InterPodAffinity,
+            Code::Unschedulable,
+            "node(s) didn't match pod anti-affinity rules",
+        ));
+    }
+    let existing_violated = state
+        .existing_anti
+        .keys()
+        .any(|(key, value)| node.labels.get(key) == Some(value));
+    if existing_violated {
+        return Err(Rejection::new(
+            Plugin::InterPodAffinity,
+            Code::Unschedulable,
+            "node(s) didn't satisfy existing pods anti-affinity rules",
+        ));
     }
     Ok(())
 }

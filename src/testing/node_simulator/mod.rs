@@ -7,6 +7,8 @@
 //!   fake address ranges;
 //! * [`leases`]: `kube-node-lease` heartbeats every 10 s, renewed in
 //!   bounded batches so that thousands of nodes cost a few connections;
+//! * [`background`]: the same on a thread of its own, for tests whose
+//!   runtime blocks on `kubectl`;
 //! * [`kubelet`]: one pod watch for every simulated node: bound pods are
 //!   started (Running, Ready, podIP, container statuses), Job pods finish,
 //!   deleted pods are released as kubelet does.
@@ -16,6 +18,7 @@
 //! simulator.stop_renewing("sim-1"); // the node goes silent; its pods keep their status
 //! ```
 
+pub mod background;
 pub mod kubelet;
 pub mod leases;
 pub mod nodes;
