@@ -145,7 +145,7 @@ impl Scheduler {
 
     fn update(&mut self, update: Update) {
         match update {
-            Update::Pod(event) => match event {
+            Update::Pod(event) => match *event {
                 watcher::Event::Init => self.sync.pods_seen = Some(HashSet::new()),
                 watcher::Event::InitApply(pod) => {
                     if let Some(seen) = &mut self.sync.pods_seen {
@@ -166,7 +166,7 @@ impl Scheduler {
                 watcher::Event::Apply(pod) => self.pod_applied(pod),
                 watcher::Event::Delete(pod) => self.pod_gone(&pod.uid().unwrap_or_default()),
             },
-            Update::Node(event) => match event {
+            Update::Node(event) => match *event {
                 watcher::Event::Init => self.sync.nodes_seen = Some(HashSet::new()),
                 watcher::Event::InitApply(node) => {
                     if let Some(seen) = &mut self.sync.nodes_seen {
@@ -187,7 +187,7 @@ impl Scheduler {
                 watcher::Event::Apply(node) => self.node_applied(&node),
                 watcher::Event::Delete(node) => self.cache.remove_node(&node.name_any()),
             },
-            Update::PriorityClass(event) => match event {
+            Update::PriorityClass(event) => match *event {
                 watcher::Event::Init => self.priority_classes.clear(),
                 watcher::Event::InitApply(class) | watcher::Event::Apply(class) => {
                     self.class_applied(&class)

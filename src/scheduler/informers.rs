@@ -13,9 +13,21 @@ use tokio::sync::mpsc::UnboundedSender;
 
 /// One change seen by a watch.
 pub enum Update {
-    Pod(watcher::Event<Pod>),
-    Node(watcher::Event<Node>),
-    PriorityClass(watcher::Event<PriorityClass>),
+    Pod(Box<watcher::Event<Pod>>),
+    Node(Box<watcher::Event<Node>>),
+    PriorityClass(Box<watcher::Event<PriorityClass>>),
+}
+
+fn pod(event: watcher::Event<Pod>) -> Update {
+    Update::Pod(Box::new(event))
+}
+
+fn node(event: watcher::Event<Node>) -> Update {
+    Update::Node(Box::new(event))
+}
+
+fn priority_class(event: watcher::Event<PriorityClass>) -> Update {
+    Update::PriorityClass(Box::new(event))
 }
 
 async fn forward<K>(
@@ -47,17 +59,17 @@ pub fn start(
     vec![
         tokio::spawn(forward(
             Api::<Pod>::all(client.clone()),
-            Update::Pod,
+            pod,
             updates.clone(),
         )),
         tokio::spawn(forward(
             Api::<Node>::all(client.clone()),
-            Update::Node,
+            node,
             updates.clone(),
         )),
         tokio::spawn(forward(
             Api::<PriorityClass>::all(client.clone()),
-            Update::PriorityClass,
+            priority_class,
             updates,
         )),
     ]

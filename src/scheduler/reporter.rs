@@ -19,6 +19,11 @@ use super::pod_info::PodInfo;
 /// How many reporting writes may be in flight.
 const CONCURRENT_WRITES: usize = 16;
 
+/// (pod uid, reason)
+type EventKey = (String, String);
+/// (event name, message, count)
+type RecentEvent = (String, String, i32);
+
 #[derive(Clone)]
 pub struct Reporter {
     client: Client,
@@ -26,7 +31,7 @@ pub struct Reporter {
     instance: String,
     permits: Arc<Semaphore>,
     /// The last event per (pod uid, reason): its name, message and count.
-    recent: Arc<Mutex<HashMap<(String, String), (String, String, i32)>>>,
+    recent: Arc<Mutex<HashMap<EventKey, RecentEvent>>>,
 }
 
 fn now() -> String {

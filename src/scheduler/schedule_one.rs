@@ -97,7 +97,7 @@ impl Scheduler {
                     ties = 1;
                 } else if *score == scores[best] {
                     ties += 1;
-                    if xorshift(&mut self.random) % ties == 0 {
+                    if xorshift(&mut self.random).is_multiple_of(ties) {
                         best = i;
                     }
                 }
