@@ -24,8 +24,8 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::{Namespace, Pod};
-use kube::api::{Api, PostParams, WatchEvent, WatchParams};
 use kube::Client;
+use kube::api::{Api, PostParams, WatchEvent, WatchParams};
 use serde_json::json;
 
 use keelson::testing::keelson::{KeelsonProcess, keelson_binary};
@@ -104,7 +104,10 @@ async fn create_pods(
 
 /// Watches the namespace's pods and records when each was first seen
 /// bound.
-fn watch_bindings(pods: Api<Pod>, bound: Arc<Mutex<HashMap<String, Instant>>>) -> tokio::task::JoinHandle<()> {
+fn watch_bindings(
+    pods: Api<Pod>,
+    bound: Arc<Mutex<HashMap<String, Instant>>>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut stream = pods
             .watch(&WatchParams::default().timeout(3600), "0")
@@ -113,10 +116,18 @@ fn watch_bindings(pods: Api<Pod>, bound: Arc<Mutex<HashMap<String, Instant>>>) -
             .boxed();
         while let Some(Ok(event)) = stream.next().await {
             if let WatchEvent::Added(pod) | WatchEvent::Modified(pod) = event
-                && pod.spec.as_ref().and_then(|s| s.node_name.as_ref()).is_some()
+                && pod
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.node_name.as_ref())
+                    .is_some()
             {
                 let name = pod.metadata.name.unwrap_or_default();
-                bound.lock().unwrap().entry(name).or_insert_with(Instant::now);
+                bound
+                    .lock()
+                    .unwrap()
+                    .entry(name)
+                    .or_insert_with(Instant::now);
             }
         }
     })
@@ -125,11 +136,19 @@ fn watch_bindings(pods: Api<Pod>, bound: Arc<Mutex<HashMap<String, Instant>>>) -
 async fn wait_bound(bound: &Arc<Mutex<HashMap<String, Instant>>>, prefix: &str, count: usize) {
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
-        let done = bound.lock().unwrap().keys().filter(|k| k.starts_with(prefix)).count();
+        let done = bound
+            .lock()
+            .unwrap()
+            .keys()
+            .filter(|k| k.starts_with(prefix))
+            .count();
         if done >= count {
             return;
         }
-        assert!(Instant::now() < deadline, "only {done} of {count} pods were bound in 10 minutes");
+        assert!(
+            Instant::now() < deadline,
+            "only {done} of {count} pods were bound in 10 minutes"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
