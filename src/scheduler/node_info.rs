@@ -88,3 +88,42 @@ impl NodeInfo {
         true
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A node from JSON, for plugin tests.
+    pub fn node(value: serde_json::Value) -> NodeInfo {
+        NodeInfo::new(&serde_json::from_value(value).unwrap())
+    }
+
+    /// A pod from a spec (and labels), for plugin tests.
+    pub fn pod(name: &str, labels: serde_json::Value, spec: serde_json::Value) -> Arc<PodInfo> {
+        let pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": name, "namespace": "default", "uid": name, "labels": labels},
+            "spec": spec,
+        }))
+        .unwrap();
+        Arc::new(PodInfo::new(pod, |_| None))
+    }
+
+    #[test]
+    fn pods_added_and_removed_are_counted() {
+        let mut n = node(
+            serde_json::json!({"metadata": {"name": "n"}, "status": {"allocatable": {"cpu": "2", "pods": "3"}}}),
+        );
+        let p = pod(
+            "p",
+            serde_json::json!({}),
+            serde_json::json!({"containers": [{"name": "c", "resources": {"requests": {"cpu": "500m"}}, "ports": [{"containerPort": 80, "hostPort": 8080}]}]}),
+        );
+        n.add_pod(p);
+        assert_eq!(n.requested.milli_cpu, 500);
+        assert_eq!(n.used_ports.len(), 1);
+        assert!(n.remove_pod("p"));
+        assert_eq!(n.requested.milli_cpu, 0);
+        assert!(n.used_ports.is_empty());
+        assert!(!n.remove_pod("p"));
+    }
+}

@@ -56,3 +56,38 @@ pub fn filter(
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::node_info::tests::{node, pod};
+    use serde_json::json;
+
+    #[test]
+    fn every_short_resource_is_a_reason() {
+        let mut n = node(
+            json!({"metadata": {"name": "n"}, "status": {"allocatable": {"cpu": "1", "memory": "1Gi", "pods": "1"}}}),
+        );
+        let small = pod(
+            "small",
+            json!({}),
+            json!({"containers": [{"name": "c", "resources": {"requests": {"cpu": "500m"}}}]}),
+        );
+        assert_eq!(filter(&small, &n, None), Ok(()));
+        n.add_pod(small);
+        let big = pod(
+            "big",
+            json!({}),
+            json!({"containers": [{"name": "c", "resources": {"requests": {"cpu": "1", "memory": "2Gi", "example.com/gpu": "1"}}}]}),
+        );
+        assert_eq!(
+            filter(&big, &n, None).unwrap_err().reasons,
+            [
+                "Too many pods",
+                "Insufficient cpu",
+                "Insufficient memory",
+                "Insufficient example.com/gpu"
+            ]
+        );
+    }
+}

@@ -4,6 +4,8 @@
 //! higher.
 
 use std::collections::HashMap;
+#[cfg(test)]
+use std::sync::Arc;
 
 use super::node_affinity;
 use super::taint_toleration::tolerated;
@@ -161,4 +163,41 @@ pub fn scores(pod: &PodInfo, nodes: &[&NodeInfo], state: &CycleState) -> Vec<i64
             Some(s) => (MAX_NODE_SCORE as f64 * (max + min - s) / max) as i64,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::node_info::tests::{node, pod};
+    use serde_json::json;
+
+    #[test]
+    fn skew_beyond_max_is_refused_and_missing_labels_unresolvable() {
+        let mut cache = Cache::default();
+        for (name, zone) in [("a", "z1"), ("b", "z2")] {
+            cache.set_node(
+                &serde_json::from_value(
+                    json!({"metadata": {"name": name, "labels": {"zone": zone}}}),
+                )
+                .unwrap(),
+            );
+        }
+        let spec = json!({"containers": [], "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "zone",
+            "whenUnsatisfiable": "DoNotSchedule", "labelSelector": {"matchLabels": {"app": "web"}}}]});
+        let mut bound = (*pod("w1", json!({"app": "web"}), spec.clone())).clone();
+        bound.pod.spec.as_mut().unwrap().node_name = Some("a".into());
+        cache.set_bound_pod(Arc::new(bound));
+        let incoming = pod("w2", json!({"app": "web"}), spec);
+        let state = prefilter(&incoming, &cache);
+        assert!(filter(&incoming, cache.node("b").unwrap(), state.as_ref()).is_ok());
+        assert_eq!(
+            filter(&incoming, cache.node("a").unwrap(), state.as_ref())
+                .unwrap_err()
+                .reasons,
+            ["node(s) didn't match pod topology spread constraints"]
+        );
+        let unlabelled = node(json!({"metadata": {"name": "c"}}));
+        let rejection = filter(&incoming, &unlabelled, state.as_ref()).unwrap_err();
+        assert_eq!(rejection.code, Code::UnschedulableAndUnresolvable);
+    }
 }

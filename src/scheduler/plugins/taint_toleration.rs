@@ -88,3 +88,33 @@ pub fn scores(pod: &PodInfo, nodes: &[&NodeInfo]) -> Vec<i64> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::node_info::tests::{node, pod};
+    use serde_json::json;
+
+    #[test]
+    fn untolerated_taints_keep_pods_off_and_preferences_lower_scores() {
+        let tainted = node(
+            json!({"metadata": {"name": "a"}, "spec": {"taints": [{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}]}}),
+        );
+        let plain = pod("p", json!({}), json!({"containers": []}));
+        assert_eq!(
+            filter(&plain, &tainted).unwrap_err().reasons,
+            ["node(s) had untolerated taint {dedicated: gpu}"]
+        );
+        let tolerant = pod(
+            "t",
+            json!({}),
+            json!({"containers": [], "tolerations": [{"key": "dedicated", "operator": "Exists"}]}),
+        );
+        assert_eq!(filter(&tolerant, &tainted), Ok(()));
+        let preferred = node(
+            json!({"metadata": {"name": "b"}, "spec": {"taints": [{"key": "x", "effect": "PreferNoSchedule"}]}}),
+        );
+        let clean = node(json!({"metadata": {"name": "c"}}));
+        assert_eq!(scores(&plain, &[&preferred, &clean]), [0, 100]);
+    }
+}
