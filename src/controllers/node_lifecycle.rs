@@ -61,14 +61,8 @@ fn ready_status(node: &Node) -> &str {
 
 /// What shows a node's kubelet is alive: its Lease's renew time and its
 /// Ready condition's heartbeat.
-fn heartbeat(node: &Node, leases: &Store<Lease>) -> String {
-    let lease = leases
-        .state()
-        .into_iter()
-        .find(|l| l.name_any() == node.name_any())
-        .and_then(|l| l.spec.as_ref().and_then(|s| s.renew_time.clone()))
-        .map(|t| t.0.to_string())
-        .unwrap_or_default();
+fn heartbeat(node: &Node, renewals: &HashMap<String, String>) -> String {
+    let lease = renewals.get(&node.name_any()).cloned().unwrap_or_default();
     let posted = node
         .status
         .as_ref()
@@ -100,12 +94,22 @@ pub async fn run(client: Client, settings: Settings) {
     let mut ticks = tokio::time::interval(settings.monitor_period());
     loop {
         ticks.tick().await;
-        let leases_by_name = &leases;
+        // Each lease's renew time, by node.
+        let renewals: HashMap<String, String> = leases
+            .state()
+            .iter()
+            .filter_map(|l| {
+                let renewed = l.spec.as_ref()?.renew_time.as_ref()?;
+                Some((l.name_any(), renewed.0.to_string()))
+            })
+            .collect();
         let current = nodes.state();
-        observed.retain(|name, _| current.iter().any(|n| n.name_any() == *name));
+        let names: std::collections::HashSet<String> =
+            current.iter().map(|n| n.name_any()).collect();
+        observed.retain(|name, _| names.contains(name));
         for node in current {
             let name = node.name_any();
-            let beat = heartbeat(&node, leases_by_name);
+            let beat = heartbeat(&node, &renewals);
             let seen = Instant::now();
             let entry = observed.entry(name.clone()).or_insert((beat.clone(), seen));
             if entry.0 != beat {
