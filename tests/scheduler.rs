@@ -226,6 +226,26 @@ async fn placement_follows_selectors_affinity_taints_and_cordons() {
     )
     .await;
 
+    // Topology spread (DoNotSchedule, one per host at most ahead) beats
+    // a strong preference for sim-0.
+    let spread = |name: &str| {
+        pod(name, "100m", serde_json::json!({
+            "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
+                "whenUnsatisfiable": "DoNotSchedule", "labelSelector": {"matchLabels": {"group": "spread"}}}],
+            "affinity": {"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 100,
+                "preference": {"matchExpressions": [{"key": "kubernetes.io/hostname", "operator": "In", "values": ["sim-0"]}]}}]}},
+        }))
+        .replace(r#""labels":{"#, r#""labels":{"group":"spread","#)
+    };
+    let mut spread_nodes = BTreeSet::new();
+    for name in ["spread-a", "spread-b", "spread-c"] {
+        create(&cluster, name, &spread(name));
+        spread_nodes.insert(node_of(&cluster, name).await);
+    }
+    assert_eq!(spread_nodes.len(), 3, "{spread_nodes:?}");
+    create(&cluster, "spread-d", &spread("spread-d"));
+    assert_eq!(node_of(&cluster, "spread-d").await, "sim-0");
+
     // Taints and a cordon keep pods off unless tolerated.
     k(&[
         "taint",
