@@ -159,23 +159,28 @@ impl Reporter {
     /// An event about `pod` (a repeat of the last one for the same
     /// reason counts it again).
     fn event(&self, pod: &PodInfo, kind: &str, reason: &str, action: &str, message: String) {
-        let key = (pod.uid.clone(), reason.to_owned());
-        let repeat = {
+        let fresh_name = || format!("{}.{:x}", pod.name, jiff::Timestamp::now().as_nanosecond());
+        // (event name, Some(count) for a repeat to count up)
+        let (name, repeat) = if reason == "Scheduled" {
+            // A pod is scheduled once: nothing to count up later.
+            (fresh_name(), None)
+        } else {
             let Ok(mut recent) = self.recent.lock() else {
                 return;
             };
             if recent.len() > 50_000 {
                 recent.clear();
             }
+            let key = (pod.uid.clone(), reason.to_owned());
             match recent.get_mut(&key) {
                 Some((name, last, count)) if *last == message => {
                     *count += 1;
-                    Some((name.clone(), *count))
+                    (name.clone(), Some(*count))
                 }
                 _ => {
-                    let name = format!("{}.{:x}", pod.name, jiff::Timestamp::now().as_nanosecond());
-                    recent.insert(key, (name, message.clone(), 1));
-                    None
+                    let name = fresh_name();
+                    recent.insert(key, (name.clone(), message.clone(), 1));
+                    (name, None)
                 }
             }
         };
@@ -183,7 +188,7 @@ impl Reporter {
         let permits = self.permits.clone();
         let now = now();
         let write = match repeat {
-            Some((name, count)) => {
+            Some(count) => {
                 let patch = json!({"count": count, "lastTimestamp": now});
                 Box::pin(async move {
                     events
@@ -194,15 +199,6 @@ impl Reporter {
                     as std::pin::Pin<Box<dyn Future<Output = Result<(), kube::Error>> + Send>>
             }
             None => {
-                let name = self
-                    .recent
-                    .lock()
-                    .ok()
-                    .and_then(|r| {
-                        r.get(&(pod.uid.clone(), reason.to_owned()))
-                            .map(|e| e.0.clone())
-                    })
-                    .unwrap_or_default();
                 let event = json!({
                     "apiVersion": "v1",
                     "kind": "Event",
