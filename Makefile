@@ -2,7 +2,7 @@
 #
 #   make run     start keelson on the embedded store (prints the kubeconfig)
 #   make test    lint + every test (what CI runs, after `make deps`)
-#   make bench   storage, start-up, API and CRD benchmarks, printed as numbers and ratios
+#   make bench   storage, start-up, API, CRD and scheduler benchmarks, printed as numbers and ratios
 #   make deps    install what a fresh Debian machine lacks
 #   make conformance [PRESET=nodefree|apimachinery|conformance] [STORE=etcd]
 #                upstream's e2e suite against a fresh keelson (see conformance/)
@@ -43,6 +43,7 @@ bench:
 	$(CARGO) bench --locked --bench startup
 	$(CARGO) bench --locked --bench api $(if $(KUBECONFIG_UNDER_TEST),-- --kubeconfig $(KUBECONFIG_UNDER_TEST))
 	$(CARGO) bench --locked --bench crds $(if $(KUBECONFIG_UNDER_TEST),-- --kubeconfig $(KUBECONFIG_UNDER_TEST))
+	$(CARGO) bench --locked --bench scheduler
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \

@@ -3,11 +3,15 @@
 //! * [`server_args`]: the API server's flags (upstream names);
 //! * [`control_plane`]: `keelson up` and `keelson apiserver`;
 //! * [`controller_manager`]: `keelson controller-manager`;
+//! * [`scheduler`]: `keelson scheduler`;
+//! * [`dev`]: `keelson dev simulate-nodes`, tools for development;
 //! * [`storage_backend`]: which store the flags select;
 //! * [`service_accounts`]: the service-account token keys and settings.
 
 pub mod control_plane;
 pub mod controller_manager;
+pub mod dev;
+pub mod scheduler;
 pub mod server_args;
 pub mod service_accounts;
 pub mod storage_backend;
@@ -40,9 +44,11 @@ pub enum Command {
     /// Run only the API server.
     Apiserver(ServerArgs),
     /// Run only the scheduler (an ordinary API client).
-    Scheduler,
+    Scheduler(scheduler::SchedulerArgs),
     /// Run only the controllers (ordinary API clients).
     ControllerManager(controller_manager::ControllerManagerArgs),
+    /// Development tools (e.g. `keelson dev simulate-nodes`).
+    Dev(dev::DevArgs),
 }
 
 impl Command {
@@ -50,8 +56,9 @@ impl Command {
         match self {
             Command::Up(_) => "up",
             Command::Apiserver(_) => "apiserver",
-            Command::Scheduler => "scheduler",
+            Command::Scheduler(_) => "scheduler",
             Command::ControllerManager(_) => "controller-manager",
+            Command::Dev(_) => "dev",
         }
     }
 }
@@ -74,10 +81,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Up(args) => control_plane::run(args, Role::Up),
         Command::Apiserver(args) => control_plane::run(args, Role::Apiserver),
         Command::ControllerManager(args) => controller_manager::run(args),
-        Command::Scheduler => {
-            eprintln!("keelson {name}: not built yet");
-            return ExitCode::from(2);
-        }
+        Command::Dev(args) => dev::run(args),
+        Command::Scheduler(args) => scheduler::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

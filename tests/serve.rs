@@ -404,27 +404,20 @@ async fn etcd_servers_puts_the_cluster_in_etcd() {
 }
 
 #[test]
-fn the_scheduler_is_not_built_yet_and_the_controller_manager_needs_a_kubeconfig() {
-    let output = Command::new(keelson_binary())
-        .arg("scheduler")
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert_eq!(
-        String::from_utf8_lossy(&output.stderr).trim(),
-        "keelson scheduler: not built yet"
-    );
-    let output = Command::new(keelson_binary())
-        .arg("controller-manager")
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains(
-            "the following required arguments were not provided:\n  --kubeconfig <KUBECONFIG>"
-        ),
-        "{output:?}"
-    );
+fn the_scheduler_and_the_controller_manager_need_a_kubeconfig() {
+    for subcommand in ["scheduler", "controller-manager"] {
+        let output = Command::new(keelson_binary())
+            .arg(subcommand)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{subcommand}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains(
+                "the following required arguments were not provided:\n  --kubeconfig <KUBECONFIG>"
+            ),
+            "{subcommand}: {output:?}"
+        );
+    }
 }
 
 #[tokio::test]

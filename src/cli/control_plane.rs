@@ -200,6 +200,10 @@ async fn run_async(args: ServerArgs, role: Role) -> Result<(), String> {
             ..Default::default()
         };
         start_controllers(&data_dir, options, &lifecycle);
+        super::scheduler::start_in_process(
+            &data_dir.join(kubeconfig_file_name(Identity::Scheduler)),
+            &lifecycle,
+        );
         let mut stdout = std::io::stdout().lock();
         let _ = writeln!(stdout, "export KUBECONFIG={}", admin_kubeconfig.display());
         let _ = stdout.flush();

@@ -3,6 +3,7 @@
 //! copy `keelson up` runs.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use base64::Engine;
 use clap::{ArgAction, Args};
@@ -43,6 +44,46 @@ pub struct ControllerManagerArgs {
     /// 1.24.
     #[arg(long)]
     pub legacy_service_account_token_secrets: bool,
+
+    /// How long a node may go without a heartbeat before it is marked
+    /// Unknown and tainted unreachable (a Go duration: `40s`, `1m`).
+    #[arg(long, default_value = "40s", value_parser = parse_duration)]
+    pub node_monitor_grace_period: Duration,
+
+    /// How many terminated pods may exist before the oldest are deleted.
+    #[arg(long, default_value_t = 12_500)]
+    pub terminated_pod_gc_threshold: usize,
+}
+
+/// A Go-style duration: a sequence of numbers with units `ms`, `s`, `m`,
+/// `h` (`1m30s`, `500ms`).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let invalid = || format!("invalid duration {text:?} (e.g. 40s, 1m30s, 500ms)");
+    let mut total = Duration::ZERO;
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return Err(invalid());
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(invalid)?;
+        let number: f64 = rest[..digits].parse().map_err(|_| invalid())?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let seconds = match &rest[..unit_len] {
+            "ms" => number / 1000.0,
+            "s" => number,
+            "m" => number * 60.0,
+            "h" => number * 3600.0,
+            _ => return Err(invalid()),
+        };
+        total += Duration::from_secs_f64(seconds);
+        rest = &rest[unit_len..];
+    }
+    Ok(total)
 }
 
 /// A client for `kubeconfig` and the CA bundle (PEM) it trusts, if any.
@@ -94,6 +135,8 @@ pub fn run(args: ControllerManagerArgs) -> Result<(), String> {
             root_ca,
             service_account_key,
             legacy_token_secrets: args.legacy_service_account_token_secrets,
+            node_monitor_grace_period: args.node_monitor_grace_period,
+            terminated_pod_gc_threshold: args.terminated_pod_gc_threshold,
         };
         let shutdown = async {
             let signal = shutdown_signal().await;
@@ -101,4 +144,19 @@ pub fn run(args: ControllerManagerArgs) -> Result<(), String> {
         };
         controllers::run(client, options, shutdown).await
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_go_writes_them() {
+        assert_eq!(parse_duration("40s"), Ok(Duration::from_secs(40)));
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert!(parse_duration("40").is_err());
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("3x").is_err());
+    }
 }

@@ -11,16 +11,23 @@
 //! * [`namespace`]: a deleted namespace is emptied, then released;
 //! * [`garbage_collector`]: objects whose owners are gone are deleted;
 //!   Orphan and Foreground deletions are finished.
+//! * [`node_lifecycle`]: silent nodes become Unknown and tainted, and
+//!   [`taint_eviction`] evicts their pods; [`pod_gc`] deletes orphaned
+//!   and surplus terminated pods ([`informer`]: their caches).
 //!
 //! `keelson up` runs them in-process; `keelson controller-manager` runs
 //! them alone.
 
 pub mod garbage_collector;
+pub mod informer;
 pub mod leader_election;
 pub mod namespace;
+pub mod node_lifecycle;
+pub mod pod_gc;
 pub mod root_ca;
 pub mod serviceaccount;
 pub mod serviceaccount_token;
+pub mod taint_eviction;
 
 use std::future::Future;
 use std::time::Duration;
@@ -30,12 +37,14 @@ use kube::Client;
 use self::leader_election::LeaderElection;
 
 /// Every controller keelson has, by upstream's names.
-pub const ALL: [&str; 5] = [
+pub const ALL: [&str; 7] = [
     "serviceaccount",
     "serviceaccount-token",
     "root-ca-cert-publisher",
     "namespace",
     "garbagecollector",
+    "nodelifecycle",
+    "podgc",
 ];
 
 /// How to run the controllers.
@@ -55,6 +64,11 @@ pub struct Options {
     /// Create a token Secret for every ServiceAccount, as Kubernetes did
     /// before 1.24 (`--legacy-service-account-token-secrets`).
     pub legacy_token_secrets: bool,
+    /// How long a node may stay silent before it is Unknown
+    /// (`--node-monitor-grace-period`).
+    pub node_monitor_grace_period: Duration,
+    /// How many terminated pods may stay (`--terminated-pod-gc-threshold`).
+    pub terminated_pod_gc_threshold: usize,
 }
 
 impl Default for Options {
@@ -65,6 +79,8 @@ impl Default for Options {
             root_ca: None,
             service_account_key: None,
             legacy_token_secrets: false,
+            node_monitor_grace_period: Duration::from_secs(40),
+            terminated_pod_gc_threshold: 12_500,
         }
     }
 }
@@ -148,6 +164,19 @@ pub async fn run(
     }
     if options.enabled("garbagecollector") {
         tasks.spawn(garbage_collector::run(client.clone()));
+    }
+    if options.enabled("nodelifecycle") {
+        let settings = node_lifecycle::Settings {
+            grace_period: options.node_monitor_grace_period,
+        };
+        tasks.spawn(node_lifecycle::run(client.clone(), settings));
+    }
+    if options.enabled("podgc") {
+        let settings = pod_gc::Settings {
+            terminated_threshold: options.terminated_pod_gc_threshold,
+            ..Default::default()
+        };
+        tasks.spawn(pod_gc::run(client.clone(), settings));
     }
     tracing::info!(controllers = tasks.len(), "controllers started");
     let lost = async {

@@ -5,10 +5,12 @@
 pub mod api;
 pub mod etcd;
 pub mod keelson;
+pub mod node_simulator;
 pub mod poll;
 pub mod ports;
 
 pub use etcd::EtcdServer;
 pub use keelson::KeelsonProcess;
+pub use node_simulator::{NodeSimulator, SimulatorOptions};
 pub use poll::poll_until;
 pub use ports::free_loopback_port;
