@@ -13,7 +13,8 @@
 //!   Orphan and Foreground deletions are finished.
 //! * [`node_lifecycle`]: silent nodes become Unknown and tainted, and
 //!   [`taint_eviction`] evicts their pods; [`pod_gc`] deletes orphaned
-//!   and surplus terminated pods ([`informer`]: their caches).
+//!   and surplus terminated pods ([`informer`]: their caches);
+//! * [`resource_quota`]: quotas' status counts what their namespace uses.
 //!
 //! `keelson up` runs them in-process; `keelson controller-manager` runs
 //! them alone.
@@ -24,6 +25,7 @@ pub mod leader_election;
 pub mod namespace;
 pub mod node_lifecycle;
 pub mod pod_gc;
+pub mod resource_quota;
 pub mod root_ca;
 pub mod serviceaccount;
 pub mod serviceaccount_token;
@@ -37,7 +39,7 @@ use kube::Client;
 use self::leader_election::LeaderElection;
 
 /// Every controller keelson has, by upstream's names.
-pub const ALL: [&str; 7] = [
+pub const ALL: [&str; 8] = [
     "serviceaccount",
     "serviceaccount-token",
     "root-ca-cert-publisher",
@@ -45,6 +47,7 @@ pub const ALL: [&str; 7] = [
     "garbagecollector",
     "nodelifecycle",
     "podgc",
+    "resourcequota",
 ];
 
 /// How to run the controllers.
@@ -177,6 +180,9 @@ pub async fn run(
             ..Default::default()
         };
         tasks.spawn(pod_gc::run(client.clone(), settings));
+    }
+    if options.enabled("resourcequota") {
+        tasks.spawn(resource_quota::run(client.clone()));
     }
     tracing::info!(controllers = tasks.len(), "controllers started");
     let lost = async {

@@ -54,17 +54,17 @@ fn legacy_count_name(group: &str, plural: &str) -> Option<&'static str> {
     })
 }
 
-/// What `object` (of `group`/`plural`) uses. Empty for an object that no
-/// longer counts (a finished pod).
+/// What `object` (of `group`/`plural`) uses.
 pub fn usage(group: &str, plural: &str, object: &Value) -> Usage {
     let mut usage = Usage::new();
     match (group, plural) {
-        ("", "pods") => {
-            if !pods::counts(object) {
-                return usage;
-            }
-            pods::usage(object, &mut usage);
+        // `count/pods` counts every pod stored; everything else only
+        // the pods that have not finished.
+        ("", "pods") if !pods::counts(object) => {
+            usage.insert(count_name(group, plural), whole(1));
+            return usage;
         }
+        ("", "pods") => pods::usage(object, &mut usage),
         ("", "services") => services_usage(object, &mut usage),
         ("", "persistentvolumeclaims") => claim_usage(object, &mut usage),
         _ => {}
@@ -92,6 +92,32 @@ pub fn covers(group: &str, plural: &str, name: &str) -> bool {
         }
         _ => false,
     }
+}
+
+/// The resources (group, plural) whose objects can use `name` (a key of
+/// a quota's `hard`).
+pub fn resources_using(name: &str) -> Vec<(String, String)> {
+    let mut resources: Vec<(String, String)> = [
+        "pods",
+        "services",
+        "secrets",
+        "configmaps",
+        "replicationcontrollers",
+        "resourcequotas",
+        "persistentvolumeclaims",
+    ]
+    .into_iter()
+    .filter(|plural| covers("", plural, name))
+    .map(|plural| (String::new(), plural.to_owned()))
+    .collect();
+    if let Some(counted) = name.strip_prefix("count/") {
+        let (plural, group) = counted.split_once('.').unwrap_or((counted, ""));
+        let resource = (group.to_owned(), plural.to_owned());
+        if !plural.is_empty() && !resources.contains(&resource) {
+            resources.push(resource);
+        }
+    }
+    resources
 }
 
 /// One scope requirement of a quota (`spec.scopes` entries are `Exists`).
@@ -249,6 +275,22 @@ mod tests {
         assert_eq!(pretty(&used), "count/replicasets.apps=1");
         let used = usage("", "configmaps", &json!({}));
         assert_eq!(pretty(&used), "configmaps=1,count/configmaps=1");
+    }
+
+    #[test]
+    fn hard_names_lead_to_the_resources_that_use_them() {
+        let core = |plural: &str| (String::new(), plural.to_owned());
+        assert_eq!(resources_using("requests.cpu"), [core("pods")]);
+        assert_eq!(resources_using("services.nodeports"), [core("services")]);
+        assert_eq!(resources_using("count/secrets"), [core("secrets")]);
+        assert_eq!(
+            resources_using("count/replicasets.apps"),
+            [("apps".to_owned(), "replicasets".to_owned())]
+        );
+        assert_eq!(
+            resources_using("requests.storage"),
+            [core("pods"), core("persistentvolumeclaims")]
+        );
     }
 
     #[test]

@@ -98,9 +98,7 @@ pub fn in_scope(pod: &Value, requirement: &ScopeRequirement) -> bool {
         "Terminating" => spec["activeDeadlineSeconds"]
             .as_i64()
             .is_some_and(|s| s >= 0),
-        "NotTerminating" => spec["activeDeadlineSeconds"]
-            .as_i64()
-            .is_none_or(|s| s < 0),
+        "NotTerminating" => spec["activeDeadlineSeconds"].as_i64().is_none_or(|s| s < 0),
         "BestEffort" => qos_class(spec) == "BestEffort",
         "NotBestEffort" => qos_class(spec) != "BestEffort",
         "PriorityClass" => {
@@ -154,12 +152,15 @@ pub fn constraints(pod: &Value, restricted: &[&str]) -> Result<(), String> {
         ("limits.cpu", "limits", "cpu"),
         ("limits.memory", "limits", "memory"),
     ];
-    let mut missing = std::collections::BTreeSet::new();
+    // Resource → the containers that do not state it.
+    let mut missing: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+        Default::default();
     for list in ["containers", "initContainers"] {
         for container in pod["spec"][list].as_array().into_iter().flatten() {
             for (name, part, resource) in CHECKED {
                 if restricted.contains(&name) && container["resources"][part][resource].is_null() {
-                    missing.insert(name);
+                    let container = container["name"].as_str().unwrap_or_default();
+                    missing.entry(name).or_default().insert(container);
                 }
             }
         }
@@ -167,10 +168,14 @@ pub fn constraints(pod: &Value, restricted: &[&str]) -> Result<(), String> {
     if missing.is_empty() {
         return Ok(());
     }
-    Err(format!(
-        "must specify {}",
-        missing.into_iter().collect::<Vec<_>>().join(",")
-    ))
+    let missing: Vec<String> = missing
+        .into_iter()
+        .map(|(name, containers)| {
+            let containers: Vec<&str> = containers.into_iter().collect();
+            format!("{name} for: {}", containers.join(","))
+        })
+        .collect();
+    Err(format!("must specify {}", missing.join("; ")))
 }
 
 #[cfg(test)]
@@ -221,11 +226,14 @@ mod tests {
 
     #[test]
     fn compute_quotas_need_explicit_requests() {
-        let pod = json!({"spec": {"containers": [{"name": "c", "resources": {"requests": {"cpu": "1"}}}]}});
+        let pod = json!({"spec": {"containers": [
+            {"name": "c", "resources": {"requests": {"cpu": "1"}}},
+            {"name": "d", "resources": {"requests": {"cpu": "1", "memory": "1Gi"}}}
+        ]}});
         assert_eq!(constraints(&pod, &["cpu", "pods"]), Ok(()));
         assert_eq!(
             constraints(&pod, &["cpu", "memory", "limits.cpu"]),
-            Err("must specify limits.cpu,memory".into())
+            Err("must specify limits.cpu for: c,d; memory for: c".into())
         );
     }
 }
