@@ -373,3 +373,133 @@ async fn legacy_token_secrets_are_created_for_every_account_when_asked() {
     ]));
     assert_eq!(keys, "ca.crt namespace token ");
 }
+
+/// A PKCS#10 request for `common_name` in `organization` with `dns` names,
+/// and its key (both PEM).
+fn certificate_request(common_name: &str, organization: &str, dns: &[&str]) -> (String, String) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let names: Vec<String> = dns.iter().map(|d| d.to_string()).collect();
+    let mut params = rcgen::CertificateParams::new(names).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, common_name);
+    params
+        .distinguished_name
+        .push(rcgen::DnType::OrganizationName, organization);
+    let request = params.serialize_request(&key).unwrap();
+    (request.pem().unwrap(), key.serialize_pem())
+}
+
+fn csr_manifest(name: &str, request_pem: &str, signer: &str, usages: &str) -> String {
+    let request = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, request_pem);
+    format!(
+        "apiVersion: certificates.k8s.io/v1\nkind: CertificateSigningRequest\nmetadata:\n  name: {name}\n\
+         spec:\n  request: {request}\n  signerName: {signer}\n  usages: {usages}\n  expirationSeconds: 3600\n"
+    )
+}
+
+#[tokio::test]
+async fn approved_kubelet_certificate_requests_are_signed_by_the_cluster_ca() {
+    let cluster = Cluster::embedded().await;
+    let k = |args: &[&str]| cluster.kubectl(args);
+    let (request, key) = certificate_request("system:node:worker-1", "system:nodes", &[]);
+    let manifest = cluster.file(
+        "client.yaml",
+        &csr_manifest(
+            "worker-1-client",
+            &request,
+            "kubernetes.io/kube-apiserver-client-kubelet",
+            "[digital signature, client auth]",
+        ),
+    );
+    k(&["create", "-f", &manifest]).ok();
+    // Not issued before it is approved.
+    assert_eq!(
+        k(&[
+            "get",
+            "csr",
+            "worker-1-client",
+            "-o",
+            "jsonpath={.status.certificate}"
+        ])
+        .ok(),
+        ""
+    );
+    k(&["certificate", "approve", "worker-1-client"]).ok();
+    let issued = poll_until("the certificate", Duration::from_secs(30), || async {
+        let ran = k(&[
+            "get",
+            "csr",
+            "worker-1-client",
+            "-o",
+            "jsonpath={.status.certificate}",
+        ]);
+        (!ran.stdout.is_empty()).then_some(ran.stdout)
+    })
+    .await
+    .unwrap();
+    assert!(
+        k(&["get", "csr", "worker-1-client"])
+            .ok()
+            .contains("Approved,Issued")
+    );
+    // The certificate authenticates as the node.
+    let cert = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &issued).unwrap();
+    let admin: serde_json::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(&cluster.keelson.kubeconfig).unwrap())
+            .unwrap();
+    let encode =
+        |pem: &[u8]| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, pem);
+    let config = serde_json::json!({
+        "apiVersion": "v1", "kind": "Config", "current-context": "node",
+        "clusters": [{"name": "keelson", "cluster": admin["clusters"][0]["cluster"]}],
+        "users": [{"name": "node", "user": {
+            "client-certificate-data": encode(&cert), "client-key-data": encode(key.as_bytes())}}],
+        "contexts": [{"name": "node", "context": {"cluster": "keelson", "user": "node"}}],
+    });
+    let kubeconfig = cluster.file("node.kubeconfig", &serde_yaml::to_string(&config).unwrap());
+    assert_eq!(
+        cluster
+            .kubectl_as(
+                &kubeconfig,
+                &[
+                    "auth",
+                    "whoami",
+                    "-o",
+                    "jsonpath={.status.userInfo.username} {.status.userInfo.groups}"
+                ]
+            )
+            .ok(),
+        r#"system:node:worker-1 ["system:nodes","system:authenticated"]"#
+    );
+
+    // A serving request without a DNS or IP name is refused by the signer.
+    let (request, _) = certificate_request("system:node:worker-1", "system:nodes", &[]);
+    let manifest = cluster.file(
+        "serving.yaml",
+        &csr_manifest(
+            "worker-1-serving",
+            &request,
+            "kubernetes.io/kubelet-serving",
+            "[digital signature, server auth]",
+        ),
+    );
+    k(&["create", "-f", &manifest]).ok();
+    k(&["certificate", "approve", "worker-1-serving"]).ok();
+    let failure = poll_until("the Failed condition", Duration::from_secs(30), || async {
+        let ran = k(&["get", "csr", "worker-1-serving", "-o",
+            "jsonpath={.status.conditions[?(@.type==\"Failed\")].reason}: {.status.conditions[?(@.type==\"Failed\")].message}"]);
+        (ran.stdout.starts_with("SignerValidationFailure")).then_some(ran.stdout)
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        failure,
+        "SignerValidationFailure: DNS or IP subjectAltName is required"
+    );
+    assert!(
+        k(&["get", "csr", "worker-1-serving"])
+            .ok()
+            .contains("Approved,Failed")
+    );
+}

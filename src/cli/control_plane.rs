@@ -197,6 +197,9 @@ async fn run_async(args: ServerArgs, role: Role) -> Result<(), String> {
             root_ca: Some(serving_trust_anchor.clone()),
             service_account_key: Some(signing_key_pem(&args, &data_dir)?),
             legacy_token_secrets: args.legacy_service_account_token_secrets,
+            cluster_signing: Some(std::sync::Arc::new(
+                crate::pki::CertificateAuthority::from_pem(pki.ca.cert_pem(), &pki.ca.key_pem())?,
+            )),
             ..Default::default()
         };
         start_controllers(&data_dir, options, &lifecycle);

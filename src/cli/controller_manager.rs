@@ -53,6 +53,20 @@ pub struct ControllerManagerArgs {
     /// How many terminated pods may exist before the oldest are deleted.
     #[arg(long, default_value_t = 12_500)]
     pub terminated_pod_gc_threshold: usize,
+
+    /// The CA certificate (PEM) approved CertificateSigningRequests are
+    /// issued with (with `--cluster-signing-key-file`); without it the
+    /// csrsigning controller does not run.
+    #[arg(long, requires = "cluster_signing_key_file")]
+    pub cluster_signing_cert_file: Option<PathBuf>,
+
+    /// The CA's private key (PEM).
+    #[arg(long, requires = "cluster_signing_cert_file")]
+    pub cluster_signing_key_file: Option<PathBuf>,
+
+    /// The longest certificate the csrsigning controller issues.
+    #[arg(long, default_value = "8760h", value_parser = parse_duration)]
+    pub cluster_signing_duration: Duration,
 }
 
 /// A Go-style duration: a sequence of numbers with units `ms`, `s`, `m`,
@@ -129,6 +143,21 @@ pub fn run(args: ControllerManagerArgs) -> Result<(), String> {
             })?),
             None => None,
         };
+        let cluster_signing = match (
+            &args.cluster_signing_cert_file,
+            &args.cluster_signing_key_file,
+        ) {
+            (Some(cert), Some(key)) => {
+                let read = |file: &PathBuf| {
+                    std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))
+                };
+                let authority =
+                    crate::pki::CertificateAuthority::from_pem(&read(cert)?, &read(key)?)
+                        .map_err(|e| format!("--cluster-signing-cert-file: {e}"))?;
+                Some(std::sync::Arc::new(authority))
+            }
+            _ => None,
+        };
         let options = Options {
             controllers: args.controllers,
             leader_elect: args.leader_elect,
@@ -137,6 +166,8 @@ pub fn run(args: ControllerManagerArgs) -> Result<(), String> {
             legacy_token_secrets: args.legacy_service_account_token_secrets,
             node_monitor_grace_period: args.node_monitor_grace_period,
             terminated_pod_gc_threshold: args.terminated_pod_gc_threshold,
+            cluster_signing,
+            cluster_signing_duration: args.cluster_signing_duration,
         };
         let shutdown = async {
             let signal = shutdown_signal().await;

@@ -14,11 +14,14 @@
 //! * [`node_lifecycle`]: silent nodes become Unknown and tainted, and
 //!   [`taint_eviction`] evicts their pods; [`pod_gc`] deletes orphaned
 //!   and surplus terminated pods ([`informer`]: their caches);
-//! * [`resource_quota`]: quotas' status counts what their namespace uses.
+//! * [`resource_quota`]: quotas' status counts what their namespace uses;
+//! * [`csr_signing`]: approved certificate requests for the Kubernetes
+//!   signers are issued by the cluster CA.
 //!
 //! `keelson up` runs them in-process; `keelson controller-manager` runs
 //! them alone.
 
+pub mod csr_signing;
 pub mod garbage_collector;
 pub mod informer;
 pub mod leader_election;
@@ -39,7 +42,7 @@ use kube::Client;
 use self::leader_election::LeaderElection;
 
 /// Every controller keelson has, by upstream's names.
-pub const ALL: [&str; 8] = [
+pub const ALL: [&str; 9] = [
     "serviceaccount",
     "serviceaccount-token",
     "root-ca-cert-publisher",
@@ -48,6 +51,7 @@ pub const ALL: [&str; 8] = [
     "nodelifecycle",
     "podgc",
     "resourcequota",
+    "csrsigning",
 ];
 
 /// How to run the controllers.
@@ -72,6 +76,12 @@ pub struct Options {
     pub node_monitor_grace_period: Duration,
     /// How many terminated pods may stay (`--terminated-pod-gc-threshold`).
     pub terminated_pod_gc_threshold: usize,
+    /// The CA that issues approved CertificateSigningRequests
+    /// (`--cluster-signing-cert-file`, `--cluster-signing-key-file`);
+    /// without it the csrsigning controller does not run.
+    pub cluster_signing: Option<std::sync::Arc<crate::pki::CertificateAuthority>>,
+    /// The longest certificate it issues (`--cluster-signing-duration`).
+    pub cluster_signing_duration: Duration,
 }
 
 impl Default for Options {
@@ -84,6 +94,8 @@ impl Default for Options {
             legacy_token_secrets: false,
             node_monitor_grace_period: Duration::from_secs(40),
             terminated_pod_gc_threshold: 12_500,
+            cluster_signing: None,
+            cluster_signing_duration: crate::pki::lifetime::LEAF_LIFETIME,
         }
     }
 }
@@ -180,6 +192,18 @@ pub async fn run(
             ..Default::default()
         };
         tasks.spawn(pod_gc::run(client.clone(), settings));
+    }
+    if options.enabled("csrsigning") {
+        match &options.cluster_signing {
+            Some(authority) => {
+                let signing = csr_signing::Signing {
+                    authority: authority.clone(),
+                    duration: options.cluster_signing_duration,
+                };
+                tasks.spawn(csr_signing::run(client.clone(), signing));
+            }
+            None => tracing::info!("csrsigning: no signing CA; not started"),
+        }
     }
     if options.enabled("resourcequota") {
         tasks.spawn(resource_quota::run(client.clone()));

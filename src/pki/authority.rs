@@ -123,6 +123,15 @@ impl CertificateAuthority {
         self.issue(&CertificateSpec::client(common_name, organizations))
     }
 
+    /// A certificate (PEM) for the key and parameters of a certificate
+    /// request, signed by this CA: the CSR signer's issuing step.
+    pub fn sign_request(
+        &self,
+        request: &rcgen::CertificateSigningRequestParams,
+    ) -> Result<String, PkiError> {
+        Ok(request.signed_by(&self.issuer)?.pem())
+    }
+
     /// Whether this CA's key signed `cert`.
     pub fn signed(&self, cert: &X509Certificate<'_>) -> bool {
         match X509Certificate::from_der(&self.cert_der) {
