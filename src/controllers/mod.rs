@@ -16,18 +16,24 @@
 //!   and surplus terminated pods ([`informer`]: their caches);
 //! * [`resource_quota`]: quotas' status counts what their namespace uses;
 //! * [`csr_signing`]: approved certificate requests for the Kubernetes
-//!   signers are issued by the cluster CA.
+//!   signers are issued by the cluster CA;
+//! * [`replicaset`]: ReplicaSets and ReplicationControllers keep their
+//!   number of pods ([`pods`]: what workload controllers share about pods;
+//!   [`events`]: what they tell `kubectl describe`).
 //!
 //! `keelson up` runs them in-process; `keelson controller-manager` runs
 //! them alone.
 
 pub mod csr_signing;
+pub mod events;
 pub mod garbage_collector;
 pub mod informer;
 pub mod leader_election;
 pub mod namespace;
 pub mod node_lifecycle;
 pub mod pod_gc;
+pub mod pods;
+pub mod replicaset;
 pub mod resource_quota;
 pub mod root_ca;
 pub mod serviceaccount;
@@ -42,7 +48,7 @@ use kube::Client;
 use self::leader_election::LeaderElection;
 
 /// Every controller keelson has, by upstream's names.
-pub const ALL: [&str; 9] = [
+pub const ALL: [&str; 11] = [
     "serviceaccount",
     "serviceaccount-token",
     "root-ca-cert-publisher",
@@ -52,6 +58,8 @@ pub const ALL: [&str; 9] = [
     "podgc",
     "resourcequota",
     "csrsigning",
+    "replicaset",
+    "replicationcontroller",
 ];
 
 /// How to run the controllers.
@@ -204,6 +212,16 @@ pub async fn run(
             }
             None => tracing::info!("csrsigning: no signing CA; not started"),
         }
+    }
+    if options.enabled("replicaset") {
+        tasks.spawn(replicaset::run::<k8s_openapi::api::apps::v1::ReplicaSet>(
+            client.clone(),
+        ));
+    }
+    if options.enabled("replicationcontroller") {
+        tasks.spawn(replicaset::run::<
+            k8s_openapi::api::core::v1::ReplicationController,
+        >(client.clone()));
     }
     if options.enabled("resourcequota") {
         tasks.spawn(resource_quota::run(client.clone()));

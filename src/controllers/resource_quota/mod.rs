@@ -6,9 +6,11 @@
 //! Admission charges usage as objects are created; this controller counts
 //! it again from what is stored, which gives back what deleted objects
 //! used and corrects anything admission charged for a write that failed.
-//! Whenever an object of a counted resource changes, every quota of its
-//! namespace is recounted from the [`monitors`]' caches; all of them are
-//! recounted every few minutes as well (upstream's
+//! As upstream's, it recounts a namespace's quotas from the [`monitors`]'
+//! caches when a quota's limits change and when an object goes away or
+//! comes to use less — not when usage grows: admission has charged that
+//! already, and a count from caches that lag the quota would take it
+//! back. Everything is recounted every few minutes as well (upstream's
 //! `--resource-quota-sync-period`), since a pod's usage also ends with
 //! time (a deletion grace period running out).
 

@@ -101,7 +101,12 @@ impl Monitors {
         self.unknown.remove(resource);
         let cache = Arc::new(Mutex::new(Cache::default()));
         let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &api_resource);
-        let task = tokio::spawn(follow(api, cache.clone(), self.changes.clone()));
+        let task = tokio::spawn(follow(
+            resource.clone(),
+            api,
+            cache.clone(),
+            self.changes.clone(),
+        ));
         self.caches
             .insert(resource.clone(), Monitor { cache, task });
         Readiness::Listing
@@ -153,6 +158,7 @@ async fn discover(client: &Client, (group, plural): &Resource) -> Option<ApiReso
 
 /// Keeps `cache` up to date with the watch of `api` until aborted.
 async fn follow(
+    resource: Resource,
     api: Api<DynamicObject>,
     cache: Arc<Mutex<Cache>>,
     changes: UnboundedSender<Change>,
@@ -161,7 +167,7 @@ async fn follow(
         .default_backoff()
         .for_each(|event| {
             let change = match event {
-                Ok(event) => apply(&cache, event),
+                Ok(event) => apply(&resource, &cache, event),
                 Err(error) => {
                     tracing::debug!(%error, "resourcequota: watch failed; retrying");
                     None
@@ -176,7 +182,11 @@ async fn follow(
         .await;
 }
 
-fn apply(cache: &Mutex<Cache>, event: watcher::Event<DynamicObject>) -> Option<Change> {
+fn apply(
+    resource: &Resource,
+    cache: &Mutex<Cache>,
+    event: watcher::Event<DynamicObject>,
+) -> Option<Change> {
     let mut cache = cache.lock().expect("quota cache");
     match event {
         watcher::Event::Init => {
@@ -199,12 +209,13 @@ fn apply(cache: &Mutex<Cache>, event: watcher::Event<DynamicObject>) -> Option<C
         }
         watcher::Event::Apply(object) => {
             let (namespace, name, value) = entry(object)?;
-            cache
-                .objects
-                .entry(namespace.clone())
-                .or_default()
-                .insert(name, value);
-            Some(Change::Namespace(namespace))
+            let objects = cache.objects.entry(namespace.clone()).or_default();
+            let recount = match objects.get(&name) {
+                Some(old) => recount_after_update(resource, old, &value),
+                None => recount_after_create(resource, &value),
+            };
+            objects.insert(name, value);
+            recount.then_some(Change::Namespace(namespace))
         }
         watcher::Event::Delete(object) => {
             let (namespace, name, _) = entry(object)?;
@@ -216,6 +227,29 @@ fn apply(cache: &Mutex<Cache>, event: watcher::Event<DynamicObject>) -> Option<C
             Some(Change::Namespace(namespace))
         }
     }
+}
+
+/// Whether a new object calls for a recount: only a quota that has not
+/// been counted yet (admission has charged every other object already).
+fn recount_after_create((group, plural): &Resource, object: &Value) -> bool {
+    (group.as_str(), plural.as_str()) == ("", "resourcequotas")
+        && object["spec"]["hard"] != object["status"]["hard"]
+}
+
+/// Whether an update calls for a recount: a quota whose limits changed,
+/// or an object that now uses less (a pod that finished, a Service that
+/// is no longer a NodePort). Usage that grows was charged by admission;
+/// recounting it from a cache that may lag the quota could undercount.
+fn recount_after_update(resource: &Resource, old: &Value, new: &Value) -> bool {
+    let (group, plural) = (resource.0.as_str(), resource.1.as_str());
+    if (group, plural) == ("", "resourcequotas") {
+        return new["spec"]["hard"] != new["status"]["hard"];
+    }
+    let before = crate::quota::usage(group, plural, old);
+    let after = crate::quota::usage(group, plural, new);
+    before
+        .iter()
+        .any(|(name, amount)| after.get(name).is_none_or(|now| now.0 < amount.0))
 }
 
 fn entry(object: DynamicObject) -> Option<(String, String, Value)> {
