@@ -57,6 +57,16 @@ async fn kubectl_create_commands_send_protobuf_and_succeed() {
         "nginx"
     );
     assert_eq!(deployment["spec"]["replicas"], 1);
+    // Go's value fields arrive even when zero; stored, they are left out
+    // as upstream's JSON leaves them out.
+    let template = &deployment["spec"]["template"];
+    assert_eq!(template["metadata"].get("generation"), None, "{template}");
+    assert_eq!(
+        template["spec"]["containers"][0].get("stdin"),
+        None,
+        "{template}"
+    );
+    assert_eq!(template["spec"].get("hostNetwork"), None, "{template}");
 
     // Deletion sends protobuf DeleteOptions.
     stdout_of(&keelson.kubectl(&["delete", "configmap", "settings", "-n", "team"]));

@@ -176,3 +176,76 @@ on_both_backends! {
         .unwrap();
     }
 }
+
+on_both_backends! {
+    async fn a_deployment_rolls_out_rolls_back_and_scales(cluster: Cluster) {
+        let k = |args: &[&str]| cluster.kubectl(args);
+        let _nodes = simulate(&cluster, 3);
+        k(&["create", "deployment", "web", "--image=nginx:1.25", "--replicas=3"]).ok();
+        // kubectl waits on the counts and the Progressing condition.
+        let waited = k(&["rollout", "status", "deployment/web", "--timeout=60s"]).ok().to_owned();
+        assert!(waited.ends_with("deployment \"web\" successfully rolled out\n"), "{waited}");
+        assert_eq!(
+            k(&["get", "deployment", "web", "-o", "jsonpath={.status.conditions[*].reason}"]).ok(),
+            "MinimumReplicasAvailable NewReplicaSetAvailable"
+        );
+
+        // A new image rolls out through a second ReplicaSet.
+        k(&["set", "image", "deployment/web", "nginx=nginx:1.26"]).ok();
+        assert!(k(&["rollout", "status", "deployment/web", "--timeout=60s"]).ok().ends_with("deployment \"web\" successfully rolled out\n"));
+        let sets = k(&["get", "rs", "-l", "app=web", "-o",
+            "jsonpath={range .items[*]}{.metadata.annotations.deployment\\.kubernetes\\.io/revision}={.spec.replicas}/{.spec.template.spec.containers[0].image} {end}"]).ok().to_owned();
+        let mut sets: Vec<&str> = sets.split_whitespace().collect();
+        sets.sort();
+        assert_eq!(sets, ["1=0/nginx:1.25", "2=3/nginx:1.26"]);
+        let history = k(&["rollout", "history", "deployment/web"]).ok().to_owned();
+        assert!(history.starts_with("deployment.apps/web \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n"), "{history}");
+        let described = k(&["describe", "deployment", "web"]).ok().to_owned();
+        assert!(described.contains("ScalingReplicaSet"), "{described}");
+
+        // Undo brings the first template back, as revision 3.
+        k(&["rollout", "undo", "deployment/web"]).ok();
+        assert!(k(&["rollout", "status", "deployment/web", "--timeout=60s"]).ok().ends_with("successfully rolled out\n"));
+        assert_eq!(
+            k(&["get", "deployment", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image} {.metadata.annotations.deployment\\.kubernetes\\.io/revision}"]).ok(),
+            "nginx:1.25 3"
+        );
+
+        // Scaled, the active ReplicaSet follows.
+        k(&["scale", "deployment", "web", "--replicas=5"]).ok();
+        until(&cluster, &["get", "deployment", "web", "-o", "jsonpath={.status.availableReplicas}/{.status.updatedReplicas}"], "5/5").await;
+
+        // Paused, a template change waits; resumed, it rolls.
+        k(&["rollout", "pause", "deployment/web"]).ok();
+        k(&["set", "image", "deployment/web", "nginx=nginx:1.27"]).ok();
+        until(&cluster, &["get", "deployment", "web", "-o",
+            "jsonpath={.status.conditions[?(@.type==\"Progressing\")].reason}"], "DeploymentPaused").await;
+        assert_eq!(k(&["get", "rs", "-l", "app=web", "-o", "name"]).ok().lines().count(), 2);
+        k(&["rollout", "resume", "deployment/web"]).ok();
+        assert!(k(&["rollout", "status", "deployment/web", "--timeout=60s"]).ok().ends_with("successfully rolled out\n"));
+        until(&cluster, &["get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].spec.containers[0].image}"],
+            "nginx:1.27 nginx:1.27 nginx:1.27 nginx:1.27 nginx:1.27").await;
+
+        // Deleted, its ReplicaSets and pods go too.
+        k(&["delete", "deployment", "web"]).ok();
+        until(&cluster, &["get", "rs,pods", "-l", "app=web", "-o", "name"], "").await;
+    }
+
+    async fn a_recreate_deployment_replaces_all_pods_at_once(cluster: Cluster) {
+        let k = |args: &[&str]| cluster.kubectl(args);
+        let _nodes = simulate(&cluster, 2);
+        let manifest = cluster.file("recreate.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: db\n\
+            spec:\n  replicas: 2\n  strategy:\n    type: Recreate\n  selector:\n    matchLabels:\n      app: db\n  \
+            template:\n    metadata:\n      labels:\n        app: db\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n");
+        k(&["apply", "-f", &manifest]).ok();
+        assert!(k(&["rollout", "status", "deployment/db", "--timeout=60s"]).ok().ends_with("successfully rolled out\n"));
+        k(&["set", "image", "deployment/db", "db=postgres:17"]).ok();
+        assert!(k(&["rollout", "status", "deployment/db", "--timeout=60s"]).ok().ends_with("successfully rolled out\n"));
+        until(&cluster, &["get", "pods", "-l", "app=db", "-o", "jsonpath={.items[*].spec.containers[0].image}"],
+            "postgres:17 postgres:17").await;
+        // Orphaned, the ReplicaSets stay without their controller.
+        k(&["delete", "deployment", "db", "--cascade=orphan"]).ok();
+        until(&cluster, &["get", "rs", "-l", "app=db", "-o", "jsonpath={.items[*].metadata.ownerReferences}"], "").await;
+        assert_eq!(k(&["get", "rs", "-l", "app=db", "-o", "name"]).ok().lines().count(), 2);
+    }
+}

@@ -19,12 +19,15 @@
 //!   signers are issued by the cluster CA;
 //! * [`replicaset`]: ReplicaSets and ReplicationControllers keep their
 //!   number of pods ([`pods`]: what workload controllers share about pods;
-//!   [`events`]: what they tell `kubectl describe`).
+//!   [`events`]: what they tell `kubectl describe`);
+//! * [`deployment`]: Deployments roll their template out through
+//!   ReplicaSets.
 //!
 //! `keelson up` runs them in-process; `keelson controller-manager` runs
 //! them alone.
 
 pub mod csr_signing;
+pub mod deployment;
 pub mod events;
 pub mod garbage_collector;
 pub mod informer;
@@ -48,7 +51,7 @@ use kube::Client;
 use self::leader_election::LeaderElection;
 
 /// Every controller keelson has, by upstream's names.
-pub const ALL: [&str; 11] = [
+pub const ALL: [&str; 12] = [
     "serviceaccount",
     "serviceaccount-token",
     "root-ca-cert-publisher",
@@ -60,6 +63,7 @@ pub const ALL: [&str; 11] = [
     "csrsigning",
     "replicaset",
     "replicationcontroller",
+    "deployment",
 ];
 
 /// How to run the controllers.
@@ -222,6 +226,9 @@ pub async fn run(
         tasks.spawn(replicaset::run::<
             k8s_openapi::api::core::v1::ReplicationController,
         >(client.clone()));
+    }
+    if options.enabled("deployment") {
+        tasks.spawn(deployment::run(client.clone()));
     }
     if options.enabled("resourcequota") {
         tasks.spawn(resource_quota::run(client.clone()));

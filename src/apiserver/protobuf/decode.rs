@@ -6,7 +6,8 @@
 //! zero numbers and `false` (a pointer's zero is meaningful: `replicas: 0`,
 //! `gracePeriodSeconds: 0`, `runAsUser: 0`) and drops empty optional
 //! strings (a value field's zero, which keelson's defaulting and
-//! validation, like upstream's, read as unset).
+//! validation, like upstream's, read as unset), and the zeros of the
+//! value fields Go's JSON leaves out ([`super::value_fields`]).
 
 use base64::Engine;
 use serde_json::{Map, Number, Value};
@@ -28,11 +29,12 @@ pub fn message(name: &str, bytes: &[u8]) -> Result<Value, ProtobufError> {
         .message(name)
         .ok_or_else(|| malformed(&format!("no message {name}")))?;
     let mut object = Map::new();
-    fields_into(fields, bytes, &mut object)?;
+    fields_into(name, fields, bytes, &mut object)?;
     Ok(Value::Object(object))
 }
 
 fn fields_into(
+    name: &str,
     fields: &[Field],
     bytes: &[u8],
     object: &mut Map<String, Value>,
@@ -51,7 +53,7 @@ fn fields_into(
             let inner_fields = schema
                 .message(&field.ty)
                 .ok_or_else(|| malformed(&format!("no message {}", field.ty)))?;
-            fields_into(inner_fields, inner, object)?;
+            fields_into(&field.ty, inner_fields, inner, object)?;
         } else if field.map {
             let WireValue::Len(entry) = value else {
                 return Err(wrong_wire_type(field));
@@ -82,7 +84,10 @@ fn fields_into(
             }
         } else {
             let value = one(field, value)?;
-            if value == "" && !field.required {
+            let unset = (value == "" && !field.required)
+                || (matches!(&value, Value::Bool(false)) || value == 0)
+                    && super::value_fields::omitted_when_zero(name, &field.name);
+            if unset {
                 object.remove(&field.name);
                 continue;
             }

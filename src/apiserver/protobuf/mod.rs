@@ -12,6 +12,7 @@
 mod decode;
 mod encode;
 pub mod envelope;
+mod value_fields;
 pub(crate) mod wire;
 
 pub use envelope::{

@@ -126,7 +126,7 @@ fn configmap_secret_service_deployment_round_trip() {
                 "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}
             }
         },
-        "status": {"observedGeneration": 1, "replicas": 0}
+        "status": {"observedGeneration": 1, "replicas": 2}
     }));
 }
 
@@ -268,7 +268,8 @@ fn golden_configmap_from_k8s_pb() {
         json!({
             "apiVersion": "v1",
             "kind": "ConfigMap",
-            "metadata": {"name": "x", "generation": 0, "creationTimestamp": null},
+            // `generation` is a Go value field: its zero is left out.
+            "metadata": {"name": "x", "creationTimestamp": null},
             "data": {"a": "b"},
             "binaryData": {"bin": "AAEC/w=="}
         })
@@ -314,7 +315,8 @@ fn golden_service_and_deployment_from_k8s_pb() {
             "spec": {
                 "clusterIPs": ["10.96.0.10"],
                 "externalIPs": ["192.0.2.1"],
-                "ports": [{"port": 80, "targetPort": "http", "nodePort": 0}]
+                // `nodePort` is a Go value field: its zero is left out.
+                "ports": [{"port": 80, "targetPort": "http"}]
             }
         })
     );
@@ -322,10 +324,15 @@ fn golden_service_and_deployment_from_k8s_pb() {
     let deployment = apps::Deployment {
         metadata: Some(meta::ObjectMeta {
             name: Some("web".into()),
+            generation: Some(0),
             ..Default::default()
         }),
         spec: Some(apps::DeploymentSpec {
             replicas: Some(1),
+            // Go writes value fields even when zero; a pointer's zero is kept.
+            paused: Some(false),
+            min_ready_seconds: Some(0),
+            progress_deadline_seconds: Some(0),
             strategy: Some(apps::DeploymentStrategy {
                 r#type: Some("RollingUpdate".into()),
                 rolling_update: Some(apps::RollingUpdateDeployment {
@@ -347,6 +354,8 @@ fn golden_service_and_deployment_from_k8s_pb() {
                     containers: vec![core::Container {
                         name: Some("nginx".into()),
                         image: Some("nginx".into()),
+                        stdin: Some(false),
+                        tty: Some(false),
                         resources: Some(core::ResourceRequirements {
                             limits: [(
                                 "cpu".to_owned(),
@@ -374,6 +383,7 @@ fn golden_service_and_deployment_from_k8s_pb() {
             "metadata": {"name": "web"},
             "spec": {
                 "replicas": 1,
+                "progressDeadlineSeconds": 0,
                 "strategy": {"type": "RollingUpdate",
                              "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": 2}},
                 "template": {"spec": {"containers": [{
