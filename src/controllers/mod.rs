@@ -21,13 +21,16 @@
 //!   number of pods ([`pods`]: what workload controllers share about pods;
 //!   [`events`]: what they tell `kubectl describe`);
 //! * [`deployment`]: Deployments roll their template out through
-//!   ReplicaSets.
+//!   ReplicaSets;
+//! * [`endpoints`]: Services list their pods in Endpoints and
+//!   EndpointSlices.
 //!
 //! `keelson up` runs them in-process; `keelson controller-manager` runs
 //! them alone.
 
 pub mod csr_signing;
 pub mod deployment;
+pub mod endpoints;
 pub mod events;
 pub mod garbage_collector;
 pub mod informer;
@@ -51,7 +54,7 @@ use kube::Client;
 use self::leader_election::LeaderElection;
 
 /// Every controller keelson has, by upstream's names.
-pub const ALL: [&str; 12] = [
+pub const ALL: [&str; 14] = [
     "serviceaccount",
     "serviceaccount-token",
     "root-ca-cert-publisher",
@@ -64,6 +67,8 @@ pub const ALL: [&str; 12] = [
     "replicaset",
     "replicationcontroller",
     "deployment",
+    "endpoint",
+    "endpointslice",
 ];
 
 /// How to run the controllers.
@@ -229,6 +234,13 @@ pub async fn run(
     }
     if options.enabled("deployment") {
         tasks.spawn(deployment::run(client.clone()));
+    }
+    let publish = endpoints::Publish {
+        endpoints: options.enabled("endpoint"),
+        slices: options.enabled("endpointslice"),
+    };
+    if publish.endpoints || publish.slices {
+        tasks.spawn(endpoints::run(client.clone(), publish));
     }
     if options.enabled("resourcequota") {
         tasks.spawn(resource_quota::run(client.clone()));
