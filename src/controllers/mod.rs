@@ -23,7 +23,8 @@
 //! * [`deployment`]: Deployments roll their template out through
 //!   ReplicaSets;
 //! * [`endpoints`]: Services list their pods in Endpoints and
-//!   EndpointSlices.
+//!   EndpointSlices;
+//! * [`job`]: Jobs run pods until enough succeed.
 //!
 //! `keelson up` runs them in-process; `keelson controller-manager` runs
 //! them alone.
@@ -34,6 +35,7 @@ pub mod endpoints;
 pub mod events;
 pub mod garbage_collector;
 pub mod informer;
+pub mod job;
 pub mod leader_election;
 pub mod namespace;
 pub mod node_lifecycle;
@@ -54,7 +56,7 @@ use kube::Client;
 use self::leader_election::LeaderElection;
 
 /// Every controller keelson has, by upstream's names.
-pub const ALL: [&str; 14] = [
+pub const ALL: [&str; 15] = [
     "serviceaccount",
     "serviceaccount-token",
     "root-ca-cert-publisher",
@@ -69,6 +71,7 @@ pub const ALL: [&str; 14] = [
     "deployment",
     "endpoint",
     "endpointslice",
+    "job",
 ];
 
 /// How to run the controllers.
@@ -241,6 +244,9 @@ pub async fn run(
     };
     if publish.endpoints || publish.slices {
         tasks.spawn(endpoints::run(client.clone(), publish));
+    }
+    if options.enabled("job") {
+        tasks.spawn(job::run(client.clone()));
     }
     if options.enabled("resourcequota") {
         tasks.spawn(resource_quota::run(client.clone()));

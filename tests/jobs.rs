@@ -1,0 +1,121 @@
+//! Jobs as kubectl users run them: with simulated nodes their pods run and
+//! succeed, so `kubectl wait --for=condition=complete` returns; parallel
+//! and Indexed Jobs count completions; failures beyond `backoffLimit`, an
+//! `activeDeadlineSeconds` run out and suspension behave as upstream.
+
+mod cluster;
+
+use std::time::Duration;
+
+use cluster::Cluster;
+use keelson::testing::node_simulator::background::BackgroundSimulator;
+use keelson::testing::{SimulatorOptions, poll_until};
+
+fn simulate(cluster: &Cluster) -> BackgroundSimulator {
+    BackgroundSimulator::start(
+        &cluster.keelson.kubeconfig,
+        SimulatorOptions {
+            count: 2,
+            job_pod_runtime: Duration::from_millis(300),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
+
+/// Polls `kubectl args…` until its stdout is `expected`.
+async fn until(cluster: &Cluster, args: &[&str], expected: &str) {
+    poll_until(
+        &format!("kubectl {} to print {expected:?}", args.join(" ")),
+        Duration::from_secs(60),
+        || async {
+            let ran = cluster.kubectl(args);
+            (ran.stdout == expected).then_some(())
+        },
+    )
+    .await
+    .unwrap();
+}
+
+fn job(name: &str, spec: &str) -> String {
+    format!(
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {name}\nspec:\n{spec}  template:\n    spec:\n      \
+         restartPolicy: Never\n      containers:\n      - name: main\n        image: busybox\n"
+    )
+}
+
+on_both_backends! {
+    async fn jobs_run_to_completion(cluster: Cluster) {
+        let k = |args: &[&str]| cluster.kubectl(args);
+        let _nodes = simulate(&cluster);
+        k(&["create", "job", "once", "--image=busybox"]).ok();
+        assert_eq!(
+            k(&["wait", "--for=condition=complete", "job/once", "--timeout=60s"]).ok(),
+            "job.batch/once condition met\n"
+        );
+        assert_eq!(
+            k(&["get", "job", "once", "-o", "jsonpath={.status.succeeded} {.status.active} {.status.conditions[*].type}"]).ok(),
+            "1 0 SuccessCriteriaMet Complete"
+        );
+        assert!(k(&["get", "job", "once"]).ok().contains("Complete   1/1"));
+
+        // Four completions, two at a time.
+        let manifest = cluster.file("batch.yaml", &job("batch", "  completions: 4\n  parallelism: 2\n"));
+        k(&["create", "-f", &manifest]).ok();
+        k(&["wait", "--for=condition=complete", "job/batch", "--timeout=60s"]).ok();
+        assert_eq!(k(&["get", "job", "batch", "-o", "jsonpath={.status.succeeded}"]).ok(), "4");
+        assert_eq!(k(&["get", "pods", "-l", "job-name=batch", "-o", "name"]).ok().lines().count(), 4);
+
+        // Indexed: one pod per index, each knowing its index.
+        let manifest = cluster.file("indexed.yaml", &job("indexed", "  completions: 3\n  parallelism: 3\n  completionMode: Indexed\n"));
+        k(&["create", "-f", &manifest]).ok();
+        k(&["wait", "--for=condition=complete", "job/indexed", "--timeout=60s"]).ok();
+        assert_eq!(k(&["get", "job", "indexed", "-o", "jsonpath={.status.completedIndexes}"]).ok(), "0-2");
+        let pods = k(&["get", "pods", "-l", "job-name=indexed", "-o",
+            "jsonpath={range .items[*]}{.metadata.annotations.batch\\.kubernetes\\.io/job-completion-index}={.spec.hostname} {end}"]).ok().to_owned();
+        let mut pods: Vec<&str> = pods.split_whitespace().collect();
+        pods.sort();
+        assert_eq!(pods, ["0=indexed-0", "1=indexed-1", "2=indexed-2"]);
+    }
+
+    async fn failing_suspended_and_overdue_jobs(cluster: Cluster) {
+        let k = |args: &[&str]| cluster.kubectl(args);
+        // No nodes: pods stay pending unless the test says otherwise.
+        let manifest = cluster.file("fragile.yaml", &job("fragile", "  backoffLimit: 0\n"));
+        k(&["create", "-f", &manifest]).ok();
+        let pod = poll_until("the job's pod", Duration::from_secs(30), || async {
+            let name = k(&["get", "pods", "-l", "job-name=fragile", "-o", "jsonpath={.items[0].metadata.name}"]).stdout;
+            (!name.is_empty()).then_some(name)
+        })
+        .await
+        .unwrap();
+        k(&["patch", "pod", &pod, "--subresource=status", "--type=merge", "-p", r#"{"status":{"phase":"Failed"}}"#]).ok();
+        assert_eq!(
+            k(&["wait", "--for=condition=failed", "job/fragile", "--timeout=30s"]).ok(),
+            "job.batch/fragile condition met\n"
+        );
+        assert_eq!(
+            k(&["get", "job", "fragile", "-o", "jsonpath={.status.conditions[?(@.type==\"Failed\")].reason}: {.status.conditions[?(@.type==\"Failed\")].message}"]).ok(),
+            "BackoffLimitExceeded: Job has reached the specified backoff limit"
+        );
+
+        // Suspended: no pods until resumed.
+        let manifest = cluster.file("later.yaml", &job("later", "  suspend: true\n"));
+        k(&["create", "-f", &manifest]).ok();
+        until(&cluster, &["get", "job", "later", "-o", "jsonpath={.status.conditions[?(@.type==\"Suspended\")].reason}"], "JobSuspended").await;
+        assert_eq!(k(&["get", "pods", "-l", "job-name=later", "-o", "name"]).ok(), "");
+        k(&["patch", "job", "later", "--type=merge", "-p", r#"{"spec":{"suspend":false}}"#]).ok();
+        until(&cluster, &["get", "pods", "-l", "job-name=later", "-o", "jsonpath={.items[*].status.phase}"], "Pending").await;
+        until(&cluster, &["get", "job", "later", "-o", "jsonpath={.status.conditions[?(@.type==\"Suspended\")].status}"], "False").await;
+
+        // Overdue: failed, and its running pod deleted.
+        let manifest = cluster.file("slow.yaml", &job("slow", "  activeDeadlineSeconds: 2\n"));
+        k(&["create", "-f", &manifest]).ok();
+        k(&["wait", "--for=condition=failed", "job/slow", "--timeout=30s"]).ok();
+        assert_eq!(
+            k(&["get", "job", "slow", "-o", "jsonpath={.status.conditions[?(@.type==\"Failed\")].reason}"]).ok(),
+            "DeadlineExceeded"
+        );
+        until(&cluster, &["get", "pods", "-l", "job-name=slow", "-o", "name"], "").await;
+    }
+}
