@@ -2,9 +2,9 @@
 #
 #   make run     start keelson on the embedded store (prints the kubeconfig)
 #   make test    lint + every test (what CI runs, after `make deps`)
-#   make bench   storage, start-up, API, CRD and scheduler benchmarks, printed as numbers and ratios
+#   make bench   storage, start-up, API, CRD, scheduler and workload benchmarks, printed as numbers and ratios
 #   make deps    install what a fresh Debian machine lacks
-#   make conformance [PRESET=nodefree|apimachinery|conformance] [STORE=etcd]
+#   make conformance [PRESET=nodefree|apimachinery|conformance] [STORE=etcd] [NODES=simulated]
 #                upstream's e2e suite against a fresh keelson (see conformance/)
 #   make protobuf-schema  regenerate src/apiserver/types/schema.json
 #                (after bumping k8s-pb or k8s-openapi)
@@ -44,6 +44,7 @@ bench:
 	$(CARGO) bench --locked --bench api $(if $(KUBECONFIG_UNDER_TEST),-- --kubeconfig $(KUBECONFIG_UNDER_TEST))
 	$(CARGO) bench --locked --bench crds $(if $(KUBECONFIG_UNDER_TEST),-- --kubeconfig $(KUBECONFIG_UNDER_TEST))
 	$(CARGO) bench --locked --bench scheduler
+	$(CARGO) bench --locked --bench workloads
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -71,5 +72,5 @@ protobuf-schema:
 # the environment) measures that API server instead of a fresh keelson.
 PRESET ?= nodefree
 conformance:
-	STORE=$(STORE) KUBECONFIG_UNDER_TEST=$(if $(filter command line,$(origin KUBECONFIG)),$(KUBECONFIG),$(KUBECONFIG_UNDER_TEST)) \
+	STORE=$(STORE) NODES=$(NODES) KUBECONFIG_UNDER_TEST=$(if $(filter command line,$(origin KUBECONFIG)),$(KUBECONFIG),$(KUBECONFIG_UNDER_TEST)) \
 	  conformance/run $(PRESET)
