@@ -20,6 +20,11 @@ struct Watcher {
     filter: Filter,
     sender: mpsc::Sender<WatchItem>,
     bookmarks: bool,
+    /// Events up to this revision are not for it: it asked to watch from
+    /// a revision the cache may not have reached yet (an etcd watch lags
+    /// the write that answered the client), and such an event is already
+    /// in what the client has seen.
+    after: Revision,
 }
 
 pub struct State {
@@ -99,6 +104,9 @@ impl State {
         let event = Arc::new(event);
         self.revision = event.revision;
         self.watchers.retain(|w| {
+            if event.revision <= w.after {
+                return !w.sender.is_closed();
+            }
             let Some(item) = project(&w.filter, &event) else {
                 return !w.sender.is_closed();
             };
@@ -177,7 +185,44 @@ impl State {
             filter,
             sender,
             bookmarks,
+            after: after.unwrap_or(0),
         });
         Ok(CacheWatch::new(backlog, receiver))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::FutureExt;
+    use futures::StreamExt;
+    use serde_json::json;
+
+    use super::*;
+    use crate::apiserver::registry::strategy::DefaultStrategy;
+
+    fn object(name: &str, revision: Revision) -> Arc<CachedObject> {
+        Arc::new(CachedObject::new(
+            format!("/configmaps/default/{name}"),
+            json!({"metadata": {"name": name, "namespace": "default"}}),
+            revision,
+        ))
+    }
+
+    #[test]
+    fn a_watch_from_a_revision_the_cache_has_not_reached_skips_up_to_it() {
+        let mut state = State::new(100);
+        state.reset(Vec::new(), 3);
+        // A client created at 5 and watches from there; the cache is still at 3.
+        let filter = Filter::everything(Arc::new(DefaultStrategy), Some("default"));
+        let mut watch = state
+            .register("/configmaps/default/", filter, Some(5), false, false)
+            .unwrap();
+        state.apply_put(object("made", 5));
+        state.apply_delete(object("made", 5), 6);
+        let first = watch.next().now_or_never().flatten().expect("an event");
+        let WatchItem::Event { kind, object } = first else {
+            panic!("an event, not a bookmark");
+        };
+        assert_eq!((kind, object.revision), (EventType::Deleted, 5));
     }
 }
