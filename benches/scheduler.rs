@@ -164,9 +164,12 @@ impl Drop for SchedulerProcess {
 }
 
 async fn client(kubeconfig: &std::path::Path) -> Client {
-    let (client, _) = keelson::cli::controller_manager::client_from_kubeconfig(kubeconfig)
-        .await
-        .expect("a client");
+    let (client, _) = keelson::cli::controller_manager::client_from_kubeconfig(
+        kubeconfig,
+        "kube-scheduler-bench",
+    )
+    .await
+    .expect("a client");
     client
 }
 

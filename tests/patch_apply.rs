@@ -49,12 +49,16 @@ fn owned_by(object: &Value, manager: &str, operation: &str) -> Option<Value> {
         .map(|e| e["fieldsV1"].clone())
 }
 
+/// The managers of `object`'s fields and their operations, leaving out
+/// the controller-manager (which updates Deployments' status and revision
+/// annotation in the background, as upstream's does).
 fn managers(object: &Value) -> Vec<String> {
     object["metadata"]["managedFields"]
         .as_array()
         .map(|entries| {
             entries
                 .iter()
+                .filter(|e| e["manager"] != "kube-controller-manager")
                 .map(|e| {
                     format!(
                         "{}/{}",

@@ -237,7 +237,12 @@ fn start_controllers(data_dir: &Path, options: crate::controllers::Options, life
     let kubeconfig = data_dir.join(kubeconfig_file_name(Identity::ControllerManager));
     let lifecycle = lifecycle.clone();
     tokio::spawn(async move {
-        let client = match super::controller_manager::client_from_kubeconfig(&kubeconfig).await {
+        let client = match super::controller_manager::client_from_kubeconfig(
+            &kubeconfig,
+            "kube-controller-manager",
+        )
+        .await
+        {
             Ok((client, _)) => client,
             Err(error) => {
                 tracing::error!(%error, "controller-manager not started");

@@ -101,7 +101,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 /// A client for `kubeconfig` and the CA bundle (PEM) it trusts, if any.
-pub async fn client_from_kubeconfig(path: &Path) -> Result<(Client, Option<String>), String> {
+/// Its User-Agent names `component` (`kube-controller-manager`), which is
+/// also the field manager its writes are recorded under, as upstream's.
+pub async fn client_from_kubeconfig(
+    path: &Path,
+    component: &str,
+) -> Result<(Client, Option<String>), String> {
     let kubeconfig = Kubeconfig::read_from(path)
         .map_err(|e| format!("reading kubeconfig {}: {e}", path.display()))?;
     let cluster = kubeconfig.clusters.first().and_then(|c| c.cluster.as_ref());
@@ -119,9 +124,19 @@ pub async fn client_from_kubeconfig(path: &Path) -> Result<(Client, Option<Strin
         },
         None => None,
     };
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-        .await
-        .map_err(|e| format!("kubeconfig {}: {e}", path.display()))?;
+    let mut config =
+        kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+            .await
+            .map_err(|e| format!("kubeconfig {}: {e}", path.display()))?;
+    let agent = format!(
+        "{component}/{} ({}/{}) keelson",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&agent) {
+        config.headers.push((http::header::USER_AGENT, value));
+    }
     let client = Client::try_from(config).map_err(|e| format!("API client: {e}"))?;
     Ok((client, ca))
 }
@@ -129,7 +144,8 @@ pub async fn client_from_kubeconfig(path: &Path) -> Result<(Client, Option<Strin
 pub fn run(args: ControllerManagerArgs) -> Result<(), String> {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("tokio runtime: {e}"))?;
     runtime.block_on(async move {
-        let (client, ca) = client_from_kubeconfig(&args.kubeconfig).await?;
+        let (client, ca) =
+            client_from_kubeconfig(&args.kubeconfig, "kube-controller-manager").await?;
         let root_ca = match &args.root_ca_file {
             Some(file) => Some(
                 std::fs::read_to_string(file)

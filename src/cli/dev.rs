@@ -81,8 +81,11 @@ fn simulate_nodes(args: SimulateNodesArgs) -> Result<(), String> {
     };
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("tokio runtime: {e}"))?;
     runtime.block_on(async move {
-        let (client, _) =
-            super::controller_manager::client_from_kubeconfig(&args.kubeconfig).await?;
+        let (client, _) = super::controller_manager::client_from_kubeconfig(
+            &args.kubeconfig,
+            "keelson-node-simulator",
+        )
+        .await?;
         let count = options.count;
         let simulator = NodeSimulator::start(client, options).await?;
         eprintln!("Simulating {count} nodes");

@@ -36,7 +36,8 @@ pub fn run(args: SchedulerArgs) -> Result<(), String> {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("tokio runtime: {e}"))?;
     runtime.block_on(async move {
         let (client, _) =
-            super::controller_manager::client_from_kubeconfig(&args.kubeconfig).await?;
+            super::controller_manager::client_from_kubeconfig(&args.kubeconfig, "kube-scheduler")
+                .await?;
         let options = Options {
             scheduler_name: args.scheduler_name,
             leader_elect: args.leader_elect,
@@ -58,13 +59,16 @@ pub fn start_in_process(kubeconfig: &Path, lifecycle: &Lifecycle) {
     let kubeconfig = kubeconfig.to_owned();
     let lifecycle = lifecycle.clone();
     tokio::spawn(async move {
-        let client = match super::controller_manager::client_from_kubeconfig(&kubeconfig).await {
-            Ok((client, _)) => client,
-            Err(error) => {
-                tracing::error!(%error, "scheduler not started");
-                return;
-            }
-        };
+        let client =
+            match super::controller_manager::client_from_kubeconfig(&kubeconfig, "kube-scheduler")
+                .await
+            {
+                Ok((client, _)) => client,
+                Err(error) => {
+                    tracing::error!(%error, "scheduler not started");
+                    return;
+                }
+            };
         loop {
             let shutdown = lifecycle.shutdown_started();
             match scheduler::run(client.clone(), Options::default(), shutdown).await {

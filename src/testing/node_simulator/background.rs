@@ -38,15 +38,18 @@ impl BackgroundSimulator {
                 }
             };
             runtime.block_on(async move {
-                let client =
-                    match crate::cli::controller_manager::client_from_kubeconfig(&kubeconfig).await
-                    {
-                        Ok((client, _)) => client,
-                        Err(error) => {
-                            let _ = started_tx.send(Err(error));
-                            return;
-                        }
-                    };
+                let client = match crate::cli::controller_manager::client_from_kubeconfig(
+                    &kubeconfig,
+                    "keelson-node-simulator",
+                )
+                .await
+                {
+                    Ok((client, _)) => client,
+                    Err(error) => {
+                        let _ = started_tx.send(Err(error));
+                        return;
+                    }
+                };
                 match NodeSimulator::start(client, options).await {
                     Ok(simulator) => {
                         let _ = started_tx.send(Ok(simulator.node_names()));
