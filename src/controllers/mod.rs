@@ -24,16 +24,21 @@
 //!   ReplicaSets;
 //! * [`endpoints`]: Services list their pods in Endpoints and
 //!   EndpointSlices;
-//! * [`job`]: Jobs run pods until enough succeed.
+//! * [`job`]: Jobs run pods until enough succeed;
+//! * [`daemonset`]: DaemonSets run a pod on every node they belong on
+//!   ([`history`]: the template revisions DaemonSets and StatefulSets
+//!   roll through).
 //!
 //! `keelson up` runs them in-process; `keelson controller-manager` runs
 //! them alone.
 
 pub mod csr_signing;
+pub mod daemonset;
 pub mod deployment;
 pub mod endpoints;
 pub mod events;
 pub mod garbage_collector;
+pub mod history;
 pub mod informer;
 pub mod job;
 pub mod leader_election;
@@ -56,7 +61,7 @@ use kube::Client;
 use self::leader_election::LeaderElection;
 
 /// Every controller keelson has, by upstream's names.
-pub const ALL: [&str; 15] = [
+pub const ALL: [&str; 16] = [
     "serviceaccount",
     "serviceaccount-token",
     "root-ca-cert-publisher",
@@ -72,6 +77,7 @@ pub const ALL: [&str; 15] = [
     "endpoint",
     "endpointslice",
     "job",
+    "daemonset",
 ];
 
 /// How to run the controllers.
@@ -247,6 +253,9 @@ pub async fn run(
     }
     if options.enabled("job") {
         tasks.spawn(job::run(client.clone()));
+    }
+    if options.enabled("daemonset") {
+        tasks.spawn(daemonset::run(client.clone()));
     }
     if options.enabled("resourcequota") {
         tasks.spawn(resource_quota::run(client.clone()));

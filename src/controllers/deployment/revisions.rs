@@ -10,6 +10,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use kube::ResourceExt;
 use serde_json::Value;
 
+use crate::controllers::history::safe_hash;
 use crate::controllers::pods::controller_reference;
 
 pub const HASH_LABEL: &str = "pod-template-hash";
@@ -25,31 +26,11 @@ const NOT_COPIED: [&str; 5] = [
     MAX_REPLICAS,
 ];
 
-/// The characters upstream renders names with (no vowels, no look-alikes).
-const SAFE_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-
 /// The `pod-template-hash` of `template` after `collisions` name clashes:
 /// an FNV-1a hash of the template, rendered in the safe alphabet.
 pub fn template_hash(template: &PodTemplateSpec, collisions: i32) -> String {
-    let mut hash: u32 = 0x811c_9dc5;
-    let mut feed = |bytes: &[u8]| {
-        for byte in bytes {
-            hash ^= u32::from(*byte);
-            hash = hash.wrapping_mul(0x0100_0193);
-        }
-    };
-    feed(
-        serde_json::to_string(template)
-            .unwrap_or_default()
-            .as_bytes(),
-    );
-    if collisions > 0 {
-        feed(&(collisions as u32).to_le_bytes());
-    }
-    hash.to_string()
-        .bytes()
-        .map(|digit| SAFE_ALPHABET[usize::from(digit) % SAFE_ALPHABET.len()] as char)
-        .collect()
+    let json = serde_json::to_string(template).unwrap_or_default();
+    safe_hash(json.as_bytes(), collisions)
 }
 
 /// Whether two templates are the same but for `pod-template-hash`.
@@ -170,6 +151,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::controllers::history::SAFE_ALPHABET;
 
     #[test]
     fn hashes_are_stable_safe_and_change_with_collisions() {

@@ -1,0 +1,153 @@
+//! DaemonSets and StatefulSets as kubectl users meet them, with simulated
+//! nodes running the pods: a DaemonSet covers every eligible node (new
+//! ones too), follows node labels and taints, rolls out and back; a
+//! StatefulSet starts its pods in order with stable names and claims,
+//! updates them from the highest ordinal down and honours a partition.
+
+mod cluster;
+
+use std::time::Duration;
+
+use cluster::Cluster;
+use keelson::testing::node_simulator::background::BackgroundSimulator;
+use keelson::testing::{SimulatorOptions, poll_until};
+
+fn simulate(cluster: &Cluster, first_index: usize, count: usize) -> BackgroundSimulator {
+    BackgroundSimulator::start(
+        &cluster.keelson.kubeconfig,
+        SimulatorOptions {
+            count,
+            first_index,
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
+
+/// Polls `kubectl args…` until its stdout is `expected`.
+async fn until(cluster: &Cluster, args: &[&str], expected: &str) {
+    poll_until(
+        &format!("kubectl {} to print {expected:?}", args.join(" ")),
+        Duration::from_secs(60),
+        || async {
+            let ran = cluster.kubectl(args);
+            (ran.stdout == expected).then_some(())
+        },
+    )
+    .await
+    .unwrap();
+}
+
+/// `<node>=<image>` of every live pod labelled `selector`, sorted.
+fn placements(cluster: &Cluster, selector: &str) -> String {
+    let listed = cluster
+        .kubectl(&["get", "pods", "-l", selector, "-o",
+            "jsonpath={range .items[*]}{.spec.nodeName}={.spec.containers[0].image} {.metadata.deletionTimestamp}{\"\\n\"}{end}"])
+        .ok()
+        .to_owned();
+    // Pods being deleted are on their way out.
+    let mut lines: Vec<&str> = listed
+        .lines()
+        .filter(|line| line.ends_with(' '))
+        .map(str::trim_end)
+        .collect();
+    lines.sort();
+    lines.join(" ")
+}
+
+async fn until_placed(cluster: &Cluster, selector: &str, expected: &str) {
+    poll_until(
+        &format!("pods {selector} on {expected}"),
+        Duration::from_secs(60),
+        || async { (placements(cluster, selector) == expected).then_some(()) },
+    )
+    .await
+    .unwrap();
+}
+
+fn daemon_set(name: &str, extra_spec: &str) -> String {
+    format!(
+        r#"{{"apiVersion": "apps/v1", "kind": "DaemonSet",
+  "metadata": {{"name": "{name}"}},
+  "spec": {{"selector": {{"matchLabels": {{"app": "{name}"}}}},
+    "template": {{"metadata": {{"labels": {{"app": "{name}"}}}},
+      "spec": {{{extra_spec}"containers": [{{"name": "{name}", "image": "{name}:1"}}]}}}}}}}}"#
+    )
+}
+
+on_both_backends! {
+    async fn a_daemon_set_runs_on_every_eligible_node(cluster: Cluster) {
+        let k = |args: &[&str]| cluster.kubectl(args);
+        let _nodes = simulate(&cluster, 0, 2);
+        let manifest = cluster.file("agent.json", &daemon_set("agent", ""));
+        k(&["create", "-f", &manifest]).ok();
+        let rolled = k(&["rollout", "status", "ds/agent", "--timeout=60s"]).ok().to_owned();
+        assert!(rolled.contains("daemon set \"agent\" successfully rolled out"), "{rolled}");
+        assert_eq!(placements(&cluster, "app=agent"), "sim-0=agent:1 sim-1=agent:1");
+
+        // A node that joins gets its pod.
+        let _more = simulate(&cluster, 2, 1);
+        until_placed(&cluster, "app=agent", "sim-0=agent:1 sim-1=agent:1 sim-2=agent:1").await;
+        until(&cluster, &["get", "ds", "agent", "-o",
+            "jsonpath={.status.desiredNumberScheduled}/{.status.currentNumberScheduled}/{.status.numberReady}/{.status.updatedNumberScheduled}/{.status.numberAvailable}"],
+            "3/3/3/3/3").await;
+
+        // An untolerated NoExecute taint takes the pod off its node; a
+        // cordon does not.
+        k(&["cordon", "sim-0"]).ok();
+        k(&["taint", "node", "sim-1", "dedicated=db:NoExecute"]).ok();
+        until_placed(&cluster, "app=agent", "sim-0=agent:1 sim-2=agent:1").await;
+        until(&cluster, &["get", "ds", "agent", "-o", "jsonpath={.status.desiredNumberScheduled}"], "2").await;
+        k(&["taint", "node", "sim-1", "dedicated-"]).ok();
+        until_placed(&cluster, "app=agent", "sim-0=agent:1 sim-1=agent:1 sim-2=agent:1").await;
+
+        // A node selector follows node labels.
+        let manifest = cluster.file("edge.json", &daemon_set("edge", r#""nodeSelector": {"role": "edge"}, "#));
+        k(&["create", "-f", &manifest]).ok();
+        k(&["label", "node", "sim-2", "role=edge"]).ok();
+        until_placed(&cluster, "app=edge", "sim-2=edge:1").await;
+        k(&["label", "node", "sim-2", "role-"]).ok();
+        until_placed(&cluster, "app=edge", "").await;
+    }
+
+    async fn a_daemon_set_rolls_out_and_back(cluster: Cluster) {
+        let k = |args: &[&str]| cluster.kubectl(args);
+        let _nodes = simulate(&cluster, 0, 3);
+        let manifest = cluster.file("agent.json", &daemon_set("agent", ""));
+        k(&["create", "-f", &manifest]).ok();
+        k(&["rollout", "status", "ds/agent", "--timeout=60s"]).ok();
+
+        k(&["set", "image", "ds/agent", "agent=agent:2"]).ok();
+        let rolled = k(&["rollout", "status", "ds/agent", "--timeout=60s"]).ok().to_owned();
+        assert!(rolled.contains("successfully rolled out"), "{rolled}");
+        assert_eq!(placements(&cluster, "app=agent"), "sim-0=agent:2 sim-1=agent:2 sim-2=agent:2");
+        let history = k(&["rollout", "history", "ds/agent"]).ok().to_owned();
+        assert!(history.contains("\n1 ") && history.contains("\n2 "), "{history}");
+        assert_eq!(
+            k(&["get", "controllerrevisions", "-l", "app=agent", "-o", "name"]).ok().lines().count(),
+            2
+        );
+
+        // Undo brings the first template back, as revision 3.
+        k(&["rollout", "undo", "ds/agent"]).ok();
+        k(&["rollout", "status", "ds/agent", "--timeout=60s"]).ok();
+        until_placed(&cluster, "app=agent", "sim-0=agent:1 sim-1=agent:1 sim-2=agent:1").await;
+        let history = k(&["rollout", "history", "ds/agent"]).ok().to_owned();
+        assert!(history.contains("\n2 ") && history.contains("\n3 ") && !history.contains("\n1 "), "{history}");
+
+        // OnDelete: a new template waits for pods to be deleted.
+        k(&["patch", "ds", "agent", "-p", r#"{"spec":{"updateStrategy":{"type":"OnDelete"}}}"#]).ok();
+        k(&["set", "image", "ds/agent", "agent=agent:3"]).ok();
+        until(&cluster, &["get", "ds", "agent", "-o", "jsonpath={.status.observedGeneration}"],
+            k(&["get", "ds", "agent", "-o", "jsonpath={.metadata.generation}"]).ok()).await;
+        assert_eq!(placements(&cluster, "app=agent"), "sim-0=agent:1 sim-1=agent:1 sim-2=agent:1");
+        let on_sim_0 = k(&["get", "pods", "-l", "app=agent", "--field-selector=spec.nodeName=sim-0", "-o", "name"]).ok().trim().to_owned();
+        k(&["delete", &on_sim_0]).ok();
+        until_placed(&cluster, "app=agent", "sim-0=agent:3 sim-1=agent:1 sim-2=agent:1").await;
+
+        // Deleting the set takes its pods and revisions along.
+        k(&["delete", "ds", "agent"]).ok();
+        until_placed(&cluster, "app=agent", "").await;
+        until(&cluster, &["get", "controllerrevisions", "-l", "app=agent", "-o", "name"], "").await;
+    }
+}
