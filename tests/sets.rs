@@ -151,3 +151,93 @@ on_both_backends! {
         until(&cluster, &["get", "controllerrevisions", "-l", "app=agent", "-o", "name"], "").await;
     }
 }
+
+fn stateful_set(name: &str, replicas: u32, policy: &str) -> String {
+    format!(
+        r#"{{"apiVersion": "apps/v1", "kind": "StatefulSet",
+  "metadata": {{"name": "{name}"}},
+  "spec": {{"replicas": {replicas}, "serviceName": "{name}", "podManagementPolicy": "{policy}",
+    "selector": {{"matchLabels": {{"app": "{name}"}}}},
+    "template": {{"metadata": {{"labels": {{"app": "{name}"}}}},
+      "spec": {{"containers": [{{"name": "{name}", "image": "{name}:1"}}]}}}},
+    "volumeClaimTemplates": [{{"metadata": {{"name": "data"}},
+      "spec": {{"accessModes": ["ReadWriteOnce"], "resources": {{"requests": {{"storage": "1Gi"}}}}}}}}]}}}}"#
+    )
+}
+
+/// `<pod>=<image>` of the set's live pods, sorted.
+fn members(cluster: &Cluster, set: &str) -> String {
+    let listed = cluster
+        .kubectl(&["get", "pods", "-l", &format!("app={set}"), "-o",
+            "jsonpath={range .items[*]}{.metadata.name}={.spec.containers[0].image} {.metadata.deletionTimestamp}{\"\\n\"}{end}"])
+        .ok()
+        .to_owned();
+    let mut lines: Vec<&str> = listed
+        .lines()
+        .filter(|line| line.ends_with(' '))
+        .map(str::trim_end)
+        .collect();
+    lines.sort();
+    lines.join(" ")
+}
+
+async fn until_members(cluster: &Cluster, set: &str, expected: &str) {
+    poll_until(
+        &format!("{set} to be {expected}"),
+        Duration::from_secs(60),
+        || async { (members(cluster, set) == expected).then_some(()) },
+    )
+    .await
+    .unwrap();
+}
+
+on_both_backends! {
+    async fn a_stateful_set_keeps_order_identity_and_storage(cluster: Cluster) {
+        let k = |args: &[&str]| cluster.kubectl(args);
+        // No node yet: OrderedReady waits for web-0 before web-1; Parallel
+        // starts all its pods at once.
+        let manifest = cluster.file("web.json", &stateful_set("web", 3, "OrderedReady"));
+        k(&["create", "-f", &manifest]).ok();
+        let manifest = cluster.file("par.json", &stateful_set("par", 3, "Parallel"));
+        k(&["create", "-f", &manifest]).ok();
+        until_members(&cluster, "par", "par-0=par:1 par-1=par:1 par-2=par:1").await;
+        until_members(&cluster, "web", "web-0=web:1").await;
+
+        let _nodes = simulate(&cluster, 0, 2);
+        let rolled = k(&["rollout", "status", "sts/web", "--timeout=60s"]).ok().to_owned();
+        assert!(rolled.contains("partitioned roll out complete: 3 new pods have been updated"), "{rolled}");
+        assert_eq!(members(&cluster, "web"), "web-0=web:1 web-1=web:1 web-2=web:1");
+        assert_eq!(
+            k(&["get", "pod", "web-1", "-o", "jsonpath={.spec.hostname}.{.spec.subdomain} {.metadata.labels.statefulset\\.kubernetes\\.io/pod-name} {.spec.volumes[0].persistentVolumeClaim.claimName}"]).ok(),
+            "web-1.web web-1 data-web-1"
+        );
+        let claims = k(&["get", "pvc", "-l", "app=web", "-o", "name"]).ok().to_owned();
+        assert_eq!(claims, "persistentvolumeclaim/data-web-0\npersistentvolumeclaim/data-web-1\npersistentvolumeclaim/data-web-2\n");
+
+        // Scaled down from the top; the claims stay for the pods' return.
+        k(&["scale", "sts", "web", "--replicas=1"]).ok();
+        until_members(&cluster, "web", "web-0=web:1").await;
+        assert_eq!(k(&["get", "pvc", "-l", "app=web", "-o", "name"]).ok(), claims);
+        k(&["scale", "sts", "web", "--replicas=3"]).ok();
+        k(&["rollout", "status", "sts/web", "--timeout=60s"]).ok();
+
+        // A partitioned rolling update touches only ordinals ≥ partition.
+        k(&["patch", "sts", "web", "-p", r#"{"spec":{"updateStrategy":{"rollingUpdate":{"partition":2}}}}"#]).ok();
+        k(&["set", "image", "sts/web", "web=web:2"]).ok();
+        let rolled = k(&["rollout", "status", "sts/web", "--timeout=60s"]).ok().to_owned();
+        assert!(rolled.contains("partitioned roll out complete: 1 new pods have been updated"), "{rolled}");
+        assert_eq!(members(&cluster, "web"), "web-0=web:1 web-1=web:1 web-2=web:2");
+        k(&["patch", "sts", "web", "-p", r#"{"spec":{"updateStrategy":{"rollingUpdate":{"partition":0}}}}"#]).ok();
+        k(&["rollout", "status", "sts/web", "--timeout=60s"]).ok();
+        assert_eq!(members(&cluster, "web"), "web-0=web:2 web-1=web:2 web-2=web:2");
+        assert_eq!(
+            k(&["get", "sts", "web", "-o", "jsonpath={.status.currentReplicas} {.status.updatedReplicas} {.status.readyReplicas}"]).ok(),
+            "3 3 3"
+        );
+
+        // And back.
+        k(&["rollout", "undo", "sts/web"]).ok();
+        k(&["rollout", "status", "sts/web", "--timeout=60s"]).ok();
+        until_members(&cluster, "web", "web-0=web:1 web-1=web:1 web-2=web:1").await;
+    }
+}

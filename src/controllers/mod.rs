@@ -27,7 +27,9 @@
 //! * [`job`]: Jobs run pods until enough succeed;
 //! * [`daemonset`]: DaemonSets run a pod on every node they belong on
 //!   ([`history`]: the template revisions DaemonSets and StatefulSets
-//!   roll through).
+//!   roll through);
+//! * [`statefulset`]: StatefulSets run numbered pods with their own
+//!   storage, in order.
 //!
 //! `keelson up` runs them in-process; `keelson controller-manager` runs
 //! them alone.
@@ -51,6 +53,7 @@ pub mod resource_quota;
 pub mod root_ca;
 pub mod serviceaccount;
 pub mod serviceaccount_token;
+pub mod statefulset;
 pub mod taint_eviction;
 
 use std::future::Future;
@@ -61,7 +64,7 @@ use kube::Client;
 use self::leader_election::LeaderElection;
 
 /// Every controller keelson has, by upstream's names.
-pub const ALL: [&str; 16] = [
+pub const ALL: [&str; 17] = [
     "serviceaccount",
     "serviceaccount-token",
     "root-ca-cert-publisher",
@@ -78,6 +81,7 @@ pub const ALL: [&str; 16] = [
     "endpointslice",
     "job",
     "daemonset",
+    "statefulset",
 ];
 
 /// How to run the controllers.
@@ -256,6 +260,9 @@ pub async fn run(
     }
     if options.enabled("daemonset") {
         tasks.spawn(daemonset::run(client.clone()));
+    }
+    if options.enabled("statefulset") {
+        tasks.spawn(statefulset::run(client.clone()));
     }
     if options.enabled("resourcequota") {
         tasks.spawn(resource_quota::run(client.clone()));
