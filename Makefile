@@ -16,8 +16,8 @@ DATA_DIR ?= $(CURDIR)/.keelson
 
 # Debian packages the build and the tests need: etcd for the etcd backend's
 # tests and benchmarks; protoc and the well-known protos for etcd-client's
-# build script.
-DEB_PACKAGES := etcd-server etcd-client protobuf-compiler libprotobuf-dev
+# build script; tzdata for CronJob time zones.
+DEB_PACKAGES := etcd-server etcd-client protobuf-compiler libprotobuf-dev tzdata
 
 .PHONY: run test lint fmt bench deps build protobuf-schema conformance
 
