@@ -8,6 +8,7 @@
 pub mod apiserver;
 pub mod cli;
 pub mod controllers;
+pub mod cron;
 pub mod pki;
 pub mod quota;
 pub mod scheduler;

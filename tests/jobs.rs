@@ -119,3 +119,67 @@ on_both_backends! {
         until(&cluster, &["get", "pods", "-l", "job-name=slow", "-o", "name"], "").await;
     }
 }
+
+fn cron_job(name: &str, schedule: &str, extra_spec: &str) -> String {
+    format!(
+        "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: {name}\nspec:\n  schedule: \"{schedule}\"\n{extra_spec}  \
+         jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          \
+         containers:\n          - name: main\n            image: busybox\n"
+    )
+}
+
+on_both_backends! {
+    async fn cron_jobs_fire_on_schedule_in_their_time_zone(cluster: Cluster) {
+        let k = |args: &[&str]| cluster.kubectl(args);
+        let _nodes = simulate(&cluster);
+        // Every minute; a successful Job is kept, none more.
+        let every_minute = cluster.file("tick.yaml", &cron_job("tick", "* * * * *", "  successfulJobsHistoryLimit: 1\n"));
+        k(&["create", "-f", &every_minute]).ok();
+        // Every minute of the current (and next) hour in Kolkata, five and
+        // a half hours off UTC: only runs if the zone is honoured.
+        let kolkata = jiff::Timestamp::now().in_tz("Asia/Kolkata").unwrap();
+        let hours = format!("{},{}", kolkata.hour(), (kolkata.hour() + 1) % 24);
+        let zoned = cluster.file("zoned.yaml", &cron_job("zoned", &format!("* {hours} * * *"), "  timeZone: Asia/Kolkata\n"));
+        k(&["create", "-f", &zoned]).ok();
+        let paused = cluster.file("paused.yaml", &cron_job("paused", "* * * * *", "  suspend: true\n"));
+        k(&["create", "-f", &paused]).ok();
+
+        let job = poll_until("tick's first job", Duration::from_secs(90), || async {
+            let jobs = k(&["get", "jobs", "-o", "jsonpath={.items[*].metadata.name}"]).ok().to_owned();
+            jobs.split_whitespace().find(|j| j.starts_with("tick-")).map(str::to_owned)
+        })
+        .await
+        .unwrap();
+        k(&["wait", "--for=condition=complete", &format!("job/{job}"), "--timeout=60s"]).ok();
+        poll_until("tick's status", Duration::from_secs(30), || async {
+            let status = k(&["get", "cronjob", "tick", "-o",
+                "jsonpath={.status.lastScheduleTime}|{.status.lastSuccessfulTime}|{.status.active}"]).ok().to_owned();
+            let parts: Vec<&str> = status.split('|').collect();
+            (!parts[0].is_empty() && !parts[1].is_empty() && parts[2].is_empty()).then_some(())
+        })
+        .await
+        .unwrap();
+        // The Job is named after its minute and says when it was due.
+        let minute: i64 = job.strip_prefix("tick-").unwrap().parse().unwrap();
+        let scheduled = k(&["get", "job", &job, "-o",
+            "jsonpath={.metadata.annotations.batch\\.kubernetes\\.io/cronjob-scheduled-timestamp}"]).ok().to_owned();
+        let scheduled: jiff::Timestamp = scheduled.parse().unwrap();
+        assert_eq!(scheduled.as_second(), minute * 60);
+        assert_eq!(
+            k(&["get", "job", &job, "-o", "jsonpath={.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}"]).ok(),
+            "CronJob/tick"
+        );
+        let described = k(&["describe", "cronjob", "tick"]).ok().to_owned();
+        assert!(described.contains(&format!("Created job {job}")), "{described}");
+
+        poll_until("zoned's job", Duration::from_secs(90), || async {
+            let jobs = k(&["get", "jobs", "-o", "jsonpath={.items[*].metadata.name}"]).ok().to_owned();
+            jobs.split_whitespace().any(|j| j.starts_with("zoned-")).then_some(())
+        })
+        .await
+        .unwrap();
+        // Suspended: its minutes passed, and nothing ran.
+        assert_eq!(k(&["get", "cronjob", "paused", "-o", "jsonpath={.status.lastScheduleTime}"]).ok(), "");
+        assert!(!k(&["get", "jobs", "-o", "name"]).ok().contains("paused-"));
+    }
+}

@@ -24,7 +24,8 @@
 //!   ReplicaSets;
 //! * [`endpoints`]: Services list their pods in Endpoints and
 //!   EndpointSlices;
-//! * [`job`]: Jobs run pods until enough succeed;
+//! * [`job`]: Jobs run pods until enough succeed, and [`cronjob`]
+//!   starts them on a schedule;
 //! * [`daemonset`]: DaemonSets run a pod on every node they belong on
 //!   ([`history`]: the template revisions DaemonSets and StatefulSets
 //!   roll through);
@@ -34,6 +35,7 @@
 //! `keelson up` runs them in-process; `keelson controller-manager` runs
 //! them alone.
 
+pub mod cronjob;
 pub mod csr_signing;
 pub mod daemonset;
 pub mod deployment;
@@ -64,7 +66,7 @@ use kube::Client;
 use self::leader_election::LeaderElection;
 
 /// Every controller keelson has, by upstream's names.
-pub const ALL: [&str; 17] = [
+pub const ALL: [&str; 18] = [
     "serviceaccount",
     "serviceaccount-token",
     "root-ca-cert-publisher",
@@ -82,6 +84,7 @@ pub const ALL: [&str; 17] = [
     "job",
     "daemonset",
     "statefulset",
+    "cronjob",
 ];
 
 /// How to run the controllers.
@@ -263,6 +266,9 @@ pub async fn run(
     }
     if options.enabled("statefulset") {
         tasks.spawn(statefulset::run(client.clone()));
+    }
+    if options.enabled("cronjob") {
+        tasks.spawn(cronjob::run(client.clone()));
     }
     if options.enabled("resourcequota") {
         tasks.spawn(resource_quota::run(client.clone()));

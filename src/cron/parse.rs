@@ -1,8 +1,12 @@
-//! CronJob schedules as kube-apiserver accepts them: five fields
+//! Parsing schedules as kube-apiserver accepts them: five fields
 //! (minute, hour, day of month, month, day of week) with `*`, `?`, lists,
 //! ranges, steps and month/day names, or a descriptor (`@hourly`,
 //! `@every 1h30m`, …). Errors are worded as the cron library upstream uses
 //! words them, since they reach users verbatim.
+
+use std::time::Duration;
+
+use super::{Fields, STAR, Schedule};
 
 /// The bounds and names of one field.
 struct Bounds {
@@ -44,16 +48,6 @@ const FIELDS: [Bounds; 5] = [
     },
 ];
 
-const DESCRIPTORS: &[&str] = &[
-    "@yearly",
-    "@annually",
-    "@monthly",
-    "@weekly",
-    "@daily",
-    "@midnight",
-    "@hourly",
-];
-
 /// Go's `strconv.Atoi` on a non-negative number, with its error text.
 fn atoi(text: &str) -> Result<i64, String> {
     let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
@@ -82,10 +76,13 @@ fn parse_number_or_name(text: &str, names: &[&str]) -> Result<u64, String> {
     parse_number(text)
 }
 
-fn check_range(expr: &str, bounds: &Bounds) -> Result<(), String> {
+/// The bits of one comma-separated part of a field (bit N: value N;
+/// [`STAR`] for a bare `*` or `?`).
+fn range_bits(expr: &str, bounds: &Bounds) -> Result<u64, String> {
     let parts: Vec<&str> = expr.split('/').collect();
     let low_high: Vec<&str> = parts[0].split('-').collect();
-    let (start, mut end) = if low_high[0] == "*" || low_high[0] == "?" {
+    let star = low_high[0] == "*" || low_high[0] == "?";
+    let (start, mut end) = if star {
         (bounds.min, bounds.max)
     } else {
         let start = parse_number_or_name(low_high[0], bounds.names)?;
@@ -127,39 +124,69 @@ fn check_range(expr: &str, bounds: &Bounds) -> Result<(), String> {
     if step == 0 {
         return Err(format!("step of range should be a positive number: {expr}"));
     }
-    Ok(())
+    let mut bits = (start..=end)
+        .step_by(step as usize)
+        .fold(0u64, |bits, n| bits | 1 << n);
+    if star && step == 1 {
+        bits |= STAR;
+    }
+    Ok(bits)
 }
 
-/// Whether `text` is a Go duration (`1h30m`, `90s`, `1.5h`).
-fn is_go_duration(text: &str) -> bool {
-    let mut rest = text.strip_prefix(['+', '-']).unwrap_or(text);
+/// A Go duration (`1h30m`, `90s`, `1.5h`), if `text` is one.
+fn go_duration(text: &str) -> Option<f64> {
+    let (sign, mut rest) = match text.strip_prefix('-') {
+        Some(rest) => (-1.0, rest),
+        None => (1.0, text.strip_prefix('+').unwrap_or(text)),
+    };
     if rest == "0" {
-        return true;
+        return Some(0.0);
     }
     if rest.is_empty() {
-        return false;
+        return None;
     }
+    let mut seconds = 0.0;
     while !rest.is_empty() {
         let number_len = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(rest.len());
         if number_len == 0 || rest[..number_len] == *"." {
-            return false;
+            return None;
         }
+        let number: f64 = rest[..number_len].parse().ok()?;
         rest = &rest[number_len..];
-        let unit = ["ns", "us", "µs", "μs", "ms", "s", "m", "h"]
-            .into_iter()
-            .find(|u| rest.starts_with(u) && !(*u == "m" && rest.starts_with("ms")));
-        match unit {
-            Some(unit) => rest = &rest[unit.len()..],
-            None => return false,
-        }
+        let (unit, scale) = [
+            ("ns", 1e-9),
+            ("us", 1e-6),
+            ("µs", 1e-6),
+            ("μs", 1e-6),
+            ("ms", 1e-3),
+            ("s", 1.0),
+            ("m", 60.0),
+            ("h", 3600.0),
+        ]
+        .into_iter()
+        .find(|(u, _)| rest.starts_with(u) && !(*u == "m" && rest.starts_with("ms")))?;
+        rest = &rest[unit.len()..];
+        seconds += number * scale;
     }
-    true
+    Some(sign * seconds)
 }
 
-/// Checks a schedule; the error is what upstream reports for it.
-pub fn parse(schedule: &str) -> Result<(), String> {
+/// The five fields a descriptor stands for.
+fn descriptor(spec: &str) -> Option<&'static str> {
+    Some(match spec {
+        "@yearly" | "@annually" => "0 0 1 1 *",
+        "@monthly" => "0 0 1 * *",
+        "@weekly" => "0 0 * * 0",
+        "@daily" | "@midnight" => "0 0 * * *",
+        "@hourly" => "0 * * * *",
+        _ => return None,
+    })
+}
+
+/// Parses a schedule; the error is what upstream reports for it.
+pub fn parse(schedule: &str) -> Result<Schedule, String> {
     let mut spec = schedule.trim();
     if spec.is_empty() {
         return Err("empty spec string".into());
@@ -170,16 +197,18 @@ pub fn parse(schedule: &str) -> Result<(), String> {
         spec = spec.split_once(' ').map_or("", |(_, rest)| rest.trim());
     }
     if spec.starts_with('@') {
-        if DESCRIPTORS.contains(&spec) {
-            return Ok(());
+        if let Some(fields) = descriptor(spec) {
+            return parse(fields);
         }
         if let Some(duration) = spec.strip_prefix("@every ") {
-            return if is_go_duration(duration) {
-                Ok(())
-            } else {
-                Err(format!(
+            return match go_duration(duration) {
+                // Whole seconds, at least one, as upstream's cron rounds.
+                Some(seconds) => Ok(Schedule::Every(Duration::from_secs(
+                    (seconds.max(0.0) as u64).max(1),
+                ))),
+                None => Err(format!(
                     "failed to parse duration {spec}: time: invalid duration {duration:?}"
-                ))
+                )),
             };
         }
         return Err(format!("unrecognized descriptor: {spec}"));
@@ -192,12 +221,20 @@ pub fn parse(schedule: &str) -> Result<(), String> {
             fields.join(" ")
         ));
     }
-    for (field, bounds) in fields.iter().zip(&FIELDS) {
+    let mut bits = [0u64; 5];
+    for ((field, bounds), bits) in fields.iter().zip(&FIELDS).zip(&mut bits) {
         for expr in field.split(',') {
-            check_range(expr, bounds)?;
+            *bits |= range_bits(expr, bounds)?;
         }
     }
-    Ok(())
+    let [minute, hour, day_of_month, month, day_of_week] = bits;
+    Ok(Schedule::Fields(Fields {
+        minute,
+        hour,
+        day_of_month,
+        month,
+        day_of_week,
+    }))
 }
 
 #[cfg(test)]
@@ -216,42 +253,42 @@ mod tests {
             "@every 1h30m",
             "TZ=UTC 0 0 * * *",
         ] {
-            assert_eq!(parse(ok), Ok(()), "{ok}");
+            assert!(parse(ok).is_ok(), "{ok}");
         }
     }
 
     #[test]
     fn errors_read_like_upstreams() {
         assert_eq!(
-            parse("bad"),
+            parse("bad").map(|_| ()),
             Err("expected exactly 5 fields, found 1: [bad]".into())
         );
         assert_eq!(
-            parse("60 * * * *"),
+            parse("60 * * * *").map(|_| ()),
             Err("end of range (60) above maximum (59): 60".into())
         );
         assert_eq!(
-            parse("* * 0 * *"),
+            parse("* * 0 * *").map(|_| ()),
             Err("beginning of range (0) below minimum (1): 0".into())
         );
         assert_eq!(
-            parse("x * * * *"),
+            parse("x * * * *").map(|_| ()),
             Err("failed to parse int from x: strconv.Atoi: parsing \"x\": invalid syntax".into())
         );
         assert_eq!(
-            parse("5-1 * * * *"),
+            parse("5-1 * * * *").map(|_| ()),
             Err("beginning of range (5) beyond end of range (1): 5-1".into())
         );
         assert_eq!(
-            parse("*/0 * * * *"),
+            parse("*/0 * * * *").map(|_| ()),
             Err("step of range should be a positive number: */0".into())
         );
         assert_eq!(
-            parse("@sometimes"),
+            parse("@sometimes").map(|_| ()),
             Err("unrecognized descriptor: @sometimes".into())
         );
         assert_eq!(
-            parse("@every often"),
+            parse("@every often").map(|_| ()),
             Err("failed to parse duration @every often: time: invalid duration \"often\"".into())
         );
     }

@@ -6,7 +6,6 @@
 
 use serde_json::{Map, Value, json};
 
-use super::cron_schedule;
 use super::fields::{
     child_object, default_field, elements_mut, get, int, semantically_equal, string,
 };
@@ -18,6 +17,7 @@ use crate::apiserver::validation::labels::{
     as_selector, go_label_selector, go_string_map, string_map, validate_label_selector,
 };
 use crate::apiserver::validation::values::NEGATIVE;
+use crate::cron;
 
 pub const CONTROLLER_UID_LABEL: &str = "batch.kubernetes.io/controller-uid";
 pub const LEGACY_CONTROLLER_UID_LABEL: &str = "controller-uid";
@@ -380,7 +380,7 @@ impl Strategy for CronJobStrategy {
         if schedule.is_empty() {
             errors.push(FieldError::required("spec.schedule", ""));
         } else {
-            if let Err(e) = cron_schedule::parse(schedule) {
+            if let Err(e) = cron::parse(schedule) {
                 errors.push(FieldError::invalid("spec.schedule", schedule, e));
             }
             if schedule.contains("TZ") {
@@ -388,6 +388,21 @@ impl Strategy for CronJobStrategy {
                     "spec.schedule",
                     schedule,
                     "cannot use TZ or CRON_TZ in schedule, use timeZone field instead",
+                ));
+            }
+        }
+        if let Some(zone) = spec.get("timeZone").and_then(Value::as_str) {
+            if zone.eq_ignore_ascii_case("local") {
+                errors.push(FieldError::invalid(
+                    "spec.timeZone",
+                    zone,
+                    "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones",
+                ));
+            } else if jiff::tz::TimeZone::get(zone).is_err() {
+                errors.push(FieldError::invalid(
+                    "spec.timeZone",
+                    zone,
+                    format!("unknown time zone {zone}"),
                 ));
             }
         }
@@ -598,5 +613,15 @@ mod tests {
                 "spec.schedule: Invalid value: \"CRON_TZ=UTC 0 * * * *\": cannot use TZ or CRON_TZ in schedule, use timeZone field instead"
             ]
         );
+        let mut cj = created(&CronJobStrategy, hello());
+        cj["spec"]["timeZone"] = json!("Mars/Olympus_Mons");
+        assert_eq!(
+            lines(&CronJobStrategy.validate(&cj)),
+            [
+                "spec.timeZone: Invalid value: \"Mars/Olympus_Mons\": unknown time zone Mars/Olympus_Mons"
+            ]
+        );
+        cj["spec"]["timeZone"] = json!("Europe/Berlin");
+        assert!(CronJobStrategy.validate(&cj).is_empty());
     }
 }

@@ -7,7 +7,6 @@ mod batch;
 mod certificate_status;
 mod certificates;
 mod config;
-mod cron_schedule;
 mod endpoints;
 mod event;
 pub mod fields;
