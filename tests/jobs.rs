@@ -183,3 +183,17 @@ on_both_backends! {
         assert!(!k(&["get", "jobs", "-o", "name"]).ok().contains("paused-"));
     }
 }
+
+on_both_backends! {
+    async fn finished_jobs_with_a_ttl_are_deleted(cluster: Cluster) {
+        let k = |args: &[&str]| cluster.kubectl(args);
+        let _nodes = simulate(&cluster);
+        let brief = cluster.file("brief.yaml", &job("brief", "  ttlSecondsAfterFinished: 1\n"));
+        k(&["create", "-f", &brief]).ok();
+        let kept = cluster.file("kept.yaml", &job("kept", ""));
+        k(&["create", "-f", &kept]).ok();
+        k(&["wait", "--for=condition=complete", "job/kept", "--timeout=60s"]).ok();
+        until(&cluster, &["get", "jobs", "-o", "name"], "job.batch/kept\n").await;
+        until(&cluster, &["get", "pods", "-l", "job-name=brief", "-o", "name"], "").await;
+    }
+}

@@ -25,7 +25,8 @@
 //! * [`endpoints`]: Services list their pods in Endpoints and
 //!   EndpointSlices;
 //! * [`job`]: Jobs run pods until enough succeed, and [`cronjob`]
-//!   starts them on a schedule;
+//!   starts them on a schedule; [`ttl_after_finished`] deletes finished
+//!   ones that asked to go;
 //! * [`daemonset`]: DaemonSets run a pod on every node they belong on
 //!   ([`history`]: the template revisions DaemonSets and StatefulSets
 //!   roll through);
@@ -57,6 +58,7 @@ pub mod serviceaccount;
 pub mod serviceaccount_token;
 pub mod statefulset;
 pub mod taint_eviction;
+pub mod ttl_after_finished;
 
 use std::future::Future;
 use std::time::Duration;
@@ -66,7 +68,7 @@ use kube::Client;
 use self::leader_election::LeaderElection;
 
 /// Every controller keelson has, by upstream's names.
-pub const ALL: [&str; 18] = [
+pub const ALL: [&str; 19] = [
     "serviceaccount",
     "serviceaccount-token",
     "root-ca-cert-publisher",
@@ -85,6 +87,7 @@ pub const ALL: [&str; 18] = [
     "daemonset",
     "statefulset",
     "cronjob",
+    "ttl-after-finished",
 ];
 
 /// How to run the controllers.
@@ -269,6 +272,9 @@ pub async fn run(
     }
     if options.enabled("cronjob") {
         tasks.spawn(cronjob::run(client.clone()));
+    }
+    if options.enabled("ttl-after-finished") {
+        tasks.spawn(ttl_after_finished::run(client.clone()));
     }
     if options.enabled("resourcequota") {
         tasks.spawn(resource_quota::run(client.clone()));
