@@ -249,3 +249,43 @@ on_both_backends! {
         assert_eq!(k(&["get", "rs", "-l", "app=db", "-o", "name"]).ok().lines().count(), 2);
     }
 }
+
+on_both_backends! {
+    async fn disruption_budgets_count_healthy_pods_and_guard_evictions(cluster: Cluster) {
+        let k = |args: &[&str]| cluster.kubectl(args);
+        let _nodes = simulate(&cluster, 1);
+        k(&["create", "deployment", "web", "--image=nginx", "--replicas=3"]).ok();
+        k(&["rollout", "status", "deployment/web", "--timeout=60s"]).ok();
+        k(&["create", "pdb", "two", "--selector=app=web", "--min-available=2"]).ok();
+        until(&cluster, &["get", "pdb", "two", "-o",
+            "jsonpath={.status.expectedPods}/{.status.currentHealthy}/{.status.desiredHealthy}/{.status.disruptionsAllowed} {.status.conditions[0].reason}"],
+            "3/3/2/1 SufficientPods").await;
+        // A percentage is of the Deployment's replicas.
+        k(&["create", "pdb", "most", "--selector=app=web", "--max-unavailable=34%"]).ok();
+        until(&cluster, &["get", "pdb", "most", "-o",
+            "jsonpath={.status.expectedPods}/{.status.desiredHealthy}/{.status.disruptionsAllowed}"],
+            "3/1/2").await;
+        k(&["delete", "pdb", "most"]).ok();
+
+        // Evictions take from the budget until it is spent.
+        let pods = k(&["get", "pods", "-l", "app=web", "-o", "name"]).ok().to_owned();
+        let drained = cluster.kubectl(&["drain", "sim-0", "--timeout=10s", "--pod-selector=app=web"]);
+        assert_ne!(drained.code, Some(0), "{}", drained.stdout);
+        assert!(
+            drained.stderr.contains("Cannot evict pod as it would violate the pod's disruption budget."),
+            "{}",
+            drained.stderr
+        );
+        // The one allowed eviction happened; the budget has nothing left.
+        let after = k(&["get", "pods", "-l", "app=web", "-o", "name"]).ok().to_owned();
+        assert_ne!(after, pods);
+        until(&cluster, &["get", "pdb", "two", "-o", "jsonpath={.status.disruptionsAllowed} {.status.conditions[0].reason}"],
+            "0 InsufficientPods").await;
+
+        // Pods without a controller cannot be counted against a percentage.
+        k(&["run", "loner", "--image=nginx", "--labels=app=loner"]).ok();
+        k(&["create", "pdb", "loner", "--selector=app=loner", "--max-unavailable=1"]).ok();
+        until(&cluster, &["get", "pdb", "loner", "-o", "jsonpath={.status.disruptionsAllowed} {.status.conditions[0].reason}"],
+            "0 SyncFailed").await;
+    }
+}

@@ -15,6 +15,7 @@
 //!   [`taint_eviction`] evicts their pods; [`pod_gc`] deletes orphaned
 //!   and surplus terminated pods ([`informer`]: their caches);
 //! * [`resource_quota`]: quotas' status counts what their namespace uses;
+//! * [`disruption`]: PodDisruptionBudgets say how many pods may go now;
 //! * [`csr_signing`]: approved certificate requests for the Kubernetes
 //!   signers are issued by the cluster CA;
 //! * [`replicaset`]: ReplicaSets and ReplicationControllers keep their
@@ -40,11 +41,13 @@ pub mod cronjob;
 pub mod csr_signing;
 pub mod daemonset;
 pub mod deployment;
+pub mod disruption;
 pub mod endpoints;
 pub mod events;
 pub mod garbage_collector;
 pub mod history;
 pub mod informer;
+pub mod int_or_percent;
 pub mod job;
 pub mod leader_election;
 pub mod namespace;
@@ -68,7 +71,7 @@ use kube::Client;
 use self::leader_election::LeaderElection;
 
 /// Every controller keelson has, by upstream's names.
-pub const ALL: [&str; 19] = [
+pub const ALL: [&str; 20] = [
     "serviceaccount",
     "serviceaccount-token",
     "root-ca-cert-publisher",
@@ -88,6 +91,7 @@ pub const ALL: [&str; 19] = [
     "statefulset",
     "cronjob",
     "ttl-after-finished",
+    "disruption",
 ];
 
 /// How to run the controllers.
@@ -275,6 +279,9 @@ pub async fn run(
     }
     if options.enabled("ttl-after-finished") {
         tasks.spawn(ttl_after_finished::run(client.clone()));
+    }
+    if options.enabled("disruption") {
+        tasks.spawn(disruption::run(client.clone()));
     }
     if options.enabled("resourcequota") {
         tasks.spawn(resource_quota::run(client.clone()));

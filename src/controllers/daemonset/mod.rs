@@ -229,7 +229,7 @@ fn sync_nodes(
         .and_then(|s| s.update_strategy.as_ref())
         .and_then(|s| s.rolling_update.as_ref())
         .and_then(|r| r.max_surge.as_ref())
-        .is_some_and(|s| rolling::resolve(s, 1, true) > 0);
+        .is_some_and(|s| super::int_or_percent::scaled(s, 1, true) > 0);
     let mut plan = Plan::default();
     let mut known = HashSet::new();
     let mut failures = context.failures.lock().expect("daemonset failures");

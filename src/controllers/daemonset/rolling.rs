@@ -15,12 +15,12 @@ use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::RollingUpdateDaemonSet;
 use k8s_openapi::api::core::v1::{Node, Pod};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::ResourceExt;
 
 use super::PodsByNode;
 use super::placement::Placement;
 use crate::controllers::history::REVISION_HASH_LABEL;
+use crate::controllers::int_or_percent::scaled;
 use crate::controllers::pods;
 
 /// What the update does this pass.
@@ -30,23 +30,6 @@ pub struct Decision {
     pub delete: Vec<Arc<Pod>>,
     /// When a pod waiting out `minReadySeconds` becomes available.
     pub requeue: Option<Duration>,
-}
-
-/// An int-or-percent of `total`, percentages rounded up or down.
-pub fn resolve(value: &IntOrString, total: i32, round_up: bool) -> i32 {
-    match value {
-        IntOrString::Int(n) => *n,
-        IntOrString::String(text) => {
-            let percent: i64 = text.trim_end_matches('%').parse().unwrap_or(0);
-            let scaled = percent * i64::from(total);
-            let value = if round_up {
-                (scaled + 99) / 100
-            } else {
-                scaled / 100
-            };
-            value as i32
-        }
-    }
 }
 
 pub fn update(
@@ -61,11 +44,11 @@ pub fn update(
     let max_surge = strategy
         .max_surge
         .as_ref()
-        .map_or(0, |s| resolve(s, desired, true));
+        .map_or(0, |s| scaled(s, desired, true));
     let mut max_unavailable = strategy
         .max_unavailable
         .as_ref()
-        .map_or(1, |s| resolve(s, desired, true));
+        .map_or(1, |s| scaled(s, desired, true));
     if max_surge == 0 && max_unavailable == 0 {
         max_unavailable = 1;
     }
@@ -153,6 +136,7 @@ pub fn update(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
     use serde_json::json;
 
     fn node(name: &str) -> (Arc<Node>, Placement) {

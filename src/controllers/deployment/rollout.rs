@@ -15,6 +15,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::revisions::{self, replicas};
 use super::status::desired;
+use crate::controllers::int_or_percent;
 
 /// `maxSurge` and `maxUnavailable` resolved against `replicas`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -33,22 +34,10 @@ pub fn rolling(deployment: &Deployment) -> bool {
         != Some("Recreate")
 }
 
-/// An int-or-percent of `total`, percentages rounded up or down.
+/// An int-or-percent of `total` (`default` when unset).
 fn scaled(value: Option<&IntOrString>, default: &str, total: i32, round_up: bool) -> i32 {
-    let percent = |text: &str| -> Option<i32> {
-        let number: f64 = text.strip_suffix('%')?.parse().ok()?;
-        let exact = number * f64::from(total) / 100.0;
-        Some(if round_up {
-            exact.ceil()
-        } else {
-            exact.floor()
-        } as i32)
-    };
-    match value {
-        Some(IntOrString::Int(n)) => *n,
-        Some(IntOrString::String(text)) => percent(text).unwrap_or(0),
-        None => percent(default).unwrap_or(0),
-    }
+    let default = IntOrString::String(default.into());
+    int_or_percent::scaled(value.unwrap_or(&default), total, round_up)
 }
 
 /// Upstream's `ResolveFenceposts` (both zero would stall: one pod may be
