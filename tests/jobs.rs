@@ -197,3 +197,48 @@ on_both_backends! {
         until(&cluster, &["get", "pods", "-l", "job-name=brief", "-o", "name"], "").await;
     }
 }
+
+on_both_backends! {
+    async fn pod_failure_policy_fails_or_ignores_by_rule(cluster: Cluster) {
+        let k = |args: &[&str]| cluster.kubectl(args);
+        let policy = "  podFailurePolicy:\n    rules:\n    \
+            - action: FailJob\n      onExitCodes:\n        containerName: main\n        operator: In\n        values: [42]\n    \
+            - action: Ignore\n      onPodConditions:\n      - type: DisruptionTarget\n        status: \"True\"\n";
+        let first_pod = |job: &str| {
+            let selector = format!("job-name={job}");
+            async move {
+                poll_until("the job's pod", Duration::from_secs(30), || async {
+                    let name = k(&["get", "pods", "-l", &selector, "-o", "jsonpath={.items[0].metadata.name}"]).stdout;
+                    (!name.is_empty()).then_some(name)
+                })
+                .await
+                .unwrap()
+            }
+        };
+        // No nodes: the test plays kubelet by patching pod status.
+        let manifest = cluster.file("exits.yaml", &job("exits", policy));
+        k(&["create", "-f", &manifest]).ok();
+        let pod = first_pod("exits").await;
+        k(&["patch", "pod", &pod, "--subresource=status", "--type=merge", "-p",
+            r#"{"status":{"phase":"Failed","containerStatuses":[{"name":"main","image":"busybox","imageID":"","ready":false,"restartCount":0,"state":{"terminated":{"exitCode":42}}}]}}"#]).ok();
+        k(&["wait", "--for=condition=failed", "job/exits", "--timeout=30s"]).ok();
+        assert_eq!(
+            k(&["get", "job", "exits", "-o", "jsonpath={.status.conditions[?(@.type==\"Failed\")].reason}: {.status.conditions[?(@.type==\"Failed\")].message}"]).ok(),
+            format!("PodFailurePolicy: Container main for pod default/{pod} failed with exit code 42 matching FailJob rule at index 0")
+        );
+
+        // A disrupted pod is replaced without counting as a failure.
+        let manifest = cluster.file("evicted.yaml", &job("evicted", policy));
+        k(&["create", "-f", &manifest]).ok();
+        let pod = first_pod("evicted").await;
+        k(&["patch", "pod", &pod, "--subresource=status", "--type=merge", "-p",
+            r#"{"status":{"phase":"Failed","conditions":[{"type":"DisruptionTarget","status":"True"}]}}"#]).ok();
+        poll_until("a replacement pod", Duration::from_secs(30), || async {
+            let pods = k(&["get", "pods", "-l", "job-name=evicted", "-o", "name"]).ok().lines().count();
+            (pods == 2).then_some(())
+        })
+        .await
+        .unwrap();
+        assert_eq!(k(&["get", "job", "evicted", "-o", "jsonpath={.status.failed} {.status.active}"]).ok(), "0 1");
+    }
+}

@@ -12,6 +12,9 @@
 //!   6 min); more than `backoffLimit` failures, or running longer than
 //!   `activeDeadlineSeconds`, fail the Job (`BackoffLimitExceeded`,
 //!   `DeadlineExceeded`) and its running pods are deleted.
+//! * `podFailurePolicy` rules ([`failure_policy`]) fail the Job at once
+//!   on a matching exit code or pod condition, or leave a failure
+//!   uncounted.
 //! * `suspend: true` deletes the running pods (`Suspended` condition);
 //!   resuming starts the clock again.
 //! * Success sets `SuccessCriteriaMet` and `Complete` (what `kubectl wait
@@ -20,6 +23,7 @@
 //! Counts come from the pods that exist (upstream's tracking without
 //! finalizers); they never go down.
 
+pub mod failure_policy;
 pub mod indexes;
 
 use std::collections::BTreeSet;
@@ -158,7 +162,21 @@ async fn reconcile(job: Arc<Job>, context: Arc<Context>) -> Result<Action, kube:
         .collect();
     let active: Vec<&Arc<Pod>> = owned.iter().filter(|p| pods::is_active(p)).collect();
     let succeeded_pods: Vec<&Arc<Pod>> = owned.iter().filter(|p| phase(p) == "Succeeded").collect();
-    let failed_pods: Vec<&Arc<Pod>> = owned.iter().filter(|p| phase(p) == "Failed").collect();
+    // Failures by `podFailurePolicy`: one may fail the Job outright; the
+    // ignored ones do not count.
+    let mut policy_failure = None;
+    let failed_pods: Vec<&Arc<Pod>> = owned
+        .iter()
+        .filter(|p| phase(p) == "Failed")
+        .filter(|p| match failure_policy::judge(&job, p) {
+            failure_policy::Verdict::FailJob(message) => {
+                policy_failure.get_or_insert(message);
+                true
+            }
+            failure_policy::Verdict::Ignore => false,
+            failure_policy::Verdict::Count => true,
+        })
+        .collect();
     let succeeded = (succeeded_pods.len() as i32).max(previous.succeeded.unwrap_or(0));
     let failed = (failed_pods.len() as i32).max(previous.failed.unwrap_or(0));
     let indexed = spec.completion_mode.as_deref() == Some("Indexed");
@@ -209,25 +227,29 @@ async fn reconcile(job: Arc<Job>, context: Arc<Context>) -> Result<Action, kube:
             (false, Some(c)) => succeeded >= c,
             (_, None) => succeeded >= 1 && active.is_empty(),
         };
-        let failure = if failed > backoff_limit {
+        let failure = if let Some(message) = policy_failure {
+            Some(("PodFailurePolicy", message))
+        } else if failed > backoff_limit {
             Some((
                 "BackoffLimitExceeded",
-                "Job has reached the specified backoff limit",
+                "Job has reached the specified backoff limit".to_owned(),
             ))
         } else if deadline.is_some() {
             Some((
                 "DeadlineExceeded",
-                "Job was active longer than specified deadline",
+                "Job was active longer than specified deadline".to_owned(),
             ))
         } else {
             None
         };
-        if let Some((reason, message)) = failure {
+        if let Some((reason, message)) = &failure {
             delete(&context, &job, &pod_api, &active).await;
             status.active = Some(0);
             set(&mut conditions, "FailureTarget", "True", reason, message);
             set(&mut conditions, "Failed", "True", reason, message);
-            context.events.warning(job.as_ref(), reason, message.into());
+            context
+                .events
+                .warning(job.as_ref(), reason, message.clone());
         } else if complete {
             delete(&context, &job, &pod_api, &active).await;
             status.active = Some(0);
