@@ -94,4 +94,12 @@ pub trait Storage: Send + Sync + 'static {
     /// below it fail with [`StorageError::Compacted`] from then on. The latest
     /// value of every key is kept.
     async fn compact(&self, revision: Revision) -> StorageResult<()>;
+
+    /// Whether a [`WatchEvent::Progress`] a watch was asked for is sure to
+    /// come after every change up to its revision. When it is not (etcd
+    /// before 3.4.25 / 3.5.8), a watch cache cannot prove that it is
+    /// current, so consistent lists read storage instead.
+    fn progress_is_ordered(&self) -> bool {
+        true
+    }
 }

@@ -328,6 +328,10 @@ impl Storage for EtcdStorage {
     async fn compact(&self, revision: Revision) -> StorageResult<()> {
         compact::compact(self, revision).await
     }
+
+    fn progress_is_ordered(&self) -> bool {
+        !self.confirm_progress
+    }
 }
 
 #[cfg(test)]

@@ -92,14 +92,17 @@ pub async fn watch(
 /// arrives: by then, a full round trip later, etcd has sent what was queued
 /// behind the first. That closes the race for watchers in sync (the usual
 /// case: a watch cache asking every few seconds) but not for one still
-/// catching up on history, so the fix is to upgrade etcd.
+/// catching up on history (a cache just filled), so on those servers
+/// consistent lists read etcd rather than a cache
+/// ([`Storage::progress_is_ordered`](crate::storage::Storage::progress_is_ordered));
+/// the fix is to upgrade etcd.
 pub fn check_server_version(version: &str) -> bool {
     let buggy = progress_may_overtake_events(version);
     if buggy {
         tracing::warn!(
             "etcd {version} may send requested watch progress before events it covers \
-             (etcd-io/etcd#15220); keelson works around it for watches in sync, \
-             upgrade etcd to 3.4.25+ or 3.5.8+ to be sure"
+             (etcd-io/etcd#15220); keelson works around it for watches in sync and \
+             lists from etcd rather than its cache; upgrade etcd to 3.4.25+ or 3.5.8+"
         );
     }
     buggy

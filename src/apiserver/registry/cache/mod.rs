@@ -179,8 +179,13 @@ impl Cacher {
     }
 
     /// Like [`Self::wait_consistent`], but gives up after the short wait a
-    /// caller with a fallback (a list that can read storage) can afford.
+    /// caller with a fallback (a list that can read storage) can afford,
+    /// and at once when the cache cannot prove it is current (see
+    /// [`Storage::progress_is_ordered`]).
     pub async fn try_wait_consistent(&self) -> bool {
+        if !self.storage.progress_is_ordered() {
+            return false;
+        }
         match self.storage.current_revision().await {
             Ok(current) => self.wait_for(current).await.is_ok(),
             Err(_) => false,
