@@ -60,6 +60,7 @@ pub mod root_ca;
 pub mod serviceaccount;
 pub mod serviceaccount_token;
 pub mod statefulset;
+pub mod status;
 pub mod taint_eviction;
 pub mod ttl_after_finished;
 

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{Node, Pod, Taint};
-use kube::api::{Api, DeleteParams, Patch, PatchParams, Preconditions};
+use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::reflector::Store;
 use kube::{Client, ResourceExt};
 use serde_json::{Value, json};
@@ -292,13 +292,7 @@ async fn evict(client: &Client, node: &str, taints: &[Taint], pods: &Store<Pod>)
                 &Patch::Strategic(&condition),
             )
             .await;
-        let params = DeleteParams {
-            preconditions: Some(Preconditions {
-                uid: pod.uid(),
-                resource_version: None,
-            }),
-            ..Default::default()
-        };
+        let params = super::pods::delete_exactly(pod.as_ref());
         if let Err(error) = api.delete(&pod.name_any(), &params).await {
             tracing::debug!(%error, "nodelifecycle: evicting a pod");
         }

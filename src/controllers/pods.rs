@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Pod, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use kube::api::{DeleteParams, Preconditions};
 use kube::{Resource, ResourceExt};
 
 /// A pod that has not finished and is not being deleted (upstream's
@@ -88,4 +89,16 @@ pub fn from_template(
 pub fn labels(meta: &ObjectMeta) -> &BTreeMap<String, String> {
     static EMPTY: BTreeMap<String, String> = BTreeMap::new();
     meta.labels.as_ref().unwrap_or(&EMPTY)
+}
+
+/// Delete options that delete `object` only while it is the same object
+/// (by uid): never one recreated under its name since it was seen.
+pub fn delete_exactly<K: Resource>(object: &K) -> DeleteParams {
+    DeleteParams {
+        preconditions: Some(Preconditions {
+            uid: object.meta().uid.clone(),
+            resource_version: None,
+        }),
+        ..DeleteParams::default()
+    }
 }

@@ -22,14 +22,15 @@ use futures::StreamExt;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::ObjectReference;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
-use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams, PropagationPolicy};
+use kube::api::{Api, DeleteParams, PostParams, PropagationPolicy};
 use kube::runtime::controller::{Action, Controller};
-use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::watcher;
 use kube::{Client, Resource, ResourceExt};
 use serde_json::json;
 
 use super::events::Recorder;
+use super::informer;
 use super::{RETRY, pods};
 use crate::cron;
 
@@ -45,11 +46,7 @@ struct Context {
 
 /// Runs until the watches end.
 pub async fn run(client: Client) {
-    let (job_store, job_writer) = reflector::store();
-    let job_events = watcher(Api::<Job>::all(client.clone()), watcher::Config::default())
-        .default_backoff()
-        .reflect(job_writer)
-        .touched_objects();
+    let (job_store, job_events) = informer::reflected::<Job>(&client);
     let context = Arc::new(Context {
         events: Recorder::new(client.clone(), "cronjob-controller"),
         client: client.clone(),
@@ -360,25 +357,11 @@ async fn write_status(
     {
         return Ok(());
     }
-    let api: Api<CronJob> = Api::namespaced(
-        context.client.clone(),
-        &cron_job.namespace().unwrap_or_default(),
-    );
-    let patch = json!({"status": {
+    // `null` removes an emptied `active`.
+    let status = json!({
         "active": active,
         "lastScheduleTime": outcome.last_schedule,
         "lastSuccessfulTime": outcome.last_successful,
-    }});
-    match api
-        .patch_status(
-            &cron_job.name_any(),
-            &PatchParams::default(),
-            &Patch::Merge(&patch),
-        )
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
-        Err(error) => Err(error),
-    }
+    });
+    super::status::patch(&context.client, cron_job, &status).await
 }

@@ -25,12 +25,11 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{ControllerRevision, DaemonSet, DaemonSetStatus};
 use k8s_openapi::api::core::v1::{Node, Pod};
-use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams, Preconditions};
+use kube::api::{Api, PostParams};
 use kube::runtime::controller::{Action, Controller};
-use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::watcher;
 use kube::{Client, ResourceExt};
-use serde_json::json;
 
 use self::placement::{Placement, placement, target_node};
 use super::events::Recorder;
@@ -56,16 +55,8 @@ struct Context {
 
 /// Runs until the watches end.
 pub async fn run(client: Client) {
-    let (pod_store, pod_writer) = reflector::store();
-    let pod_events = watcher(Api::<Pod>::all(client.clone()), watcher::Config::default())
-        .default_backoff()
-        .reflect(pod_writer)
-        .touched_objects();
-    let (node_store, node_writer) = reflector::store();
-    let node_events = watcher(Api::<Node>::all(client.clone()), watcher::Config::default())
-        .default_backoff()
-        .reflect(node_writer)
-        .touched_objects();
+    let (pod_store, pod_events) = informer::reflected::<Pod>(&client);
+    let (node_store, node_events) = informer::reflected::<Node>(&client);
     let (revisions, revisions_task) = informer::start(Api::all(client.clone()));
     let controller = Controller::new(
         Api::<DaemonSet>::all(client.clone()),
@@ -310,13 +301,7 @@ async fn execute(context: &Context, set: &DaemonSet, plan: &Plan, hash: &str) {
     let created =
         futures::future::join_all(new_pods.iter().map(|pod| pod_api.create(&params, pod)));
     let deleted = futures::future::join_all(plan.delete.iter().map(|(pod, _)| {
-        let params = DeleteParams {
-            preconditions: Some(Preconditions {
-                uid: pod.uid(),
-                resource_version: None,
-            }),
-            ..DeleteParams::default()
-        };
+        let params = pods::delete_exactly(pod.as_ref());
         let api = pod_api.clone();
         let name = pod.name_any();
         async move { api.delete(&name, &params).await }
@@ -428,21 +413,7 @@ async fn write_status(
     if set.status.as_ref() == Some(&status) {
         return Ok(());
     }
-    let api: Api<DaemonSet> =
-        Api::namespaced(context.client.clone(), &set.namespace().unwrap_or_default());
-    let patch = json!({"status": status});
-    match api
-        .patch_status(
-            &set.name_any(),
-            &PatchParams::default(),
-            &Patch::Merge(&patch),
-        )
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
-        Err(error) => Err(error),
-    }
+    super::status::patch(&context.client, set, &status).await
 }
 
 async fn truncate_history(

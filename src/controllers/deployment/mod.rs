@@ -16,10 +16,10 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams, Preconditions};
+use kube::api::{Api, Patch, PatchParams, PostParams};
 use kube::runtime::controller::{Action, Controller};
-use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::watcher;
 use kube::{Client, ResourceExt};
 use serde_json::json;
 
@@ -27,6 +27,7 @@ use self::revisions::{replicas, revision};
 use self::status::NewReplicaSet;
 use super::RETRY;
 use super::events::Recorder;
+use super::informer;
 use super::pods;
 use crate::scheduler::selectors::Selector;
 
@@ -38,14 +39,7 @@ struct Context {
 
 /// Runs until the watches end.
 pub async fn run(client: Client) {
-    let (set_store, set_writer) = reflector::store();
-    let set_events = watcher(
-        Api::<ReplicaSet>::all(client.clone()),
-        watcher::Config::default(),
-    )
-    .default_backoff()
-    .reflect(set_writer)
-    .touched_objects();
+    let (set_store, set_events) = informer::reflected::<ReplicaSet>(&client);
     let controller = Controller::new(
         Api::<Deployment>::all(client.clone()),
         watcher::Config::default(),
@@ -448,13 +442,7 @@ async fn cleanup(
     unused.sort_by_key(|rs| revision(rs));
     let surplus = unused.len() - limit;
     for rs in unused.into_iter().take(surplus) {
-        let params = DeleteParams {
-            preconditions: Some(Preconditions {
-                uid: rs.uid(),
-                resource_version: None,
-            }),
-            ..DeleteParams::default()
-        };
+        let params = pods::delete_exactly(*rs);
         ignore_gone(sets_api.delete(&rs.name_any(), &params).await)?;
     }
     Ok(())

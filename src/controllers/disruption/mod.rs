@@ -24,14 +24,14 @@ use futures::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetStatus};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
-use kube::api::{Api, Patch, PatchParams};
+use kube::api::Api;
 use kube::runtime::controller::{Action, Controller};
-use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::watcher;
 use kube::{Client, ResourceExt};
-use serde_json::json;
 
 use super::events::Recorder;
+use super::informer;
 use super::{RETRY, pods};
 use crate::scheduler::selectors::Selector;
 
@@ -47,11 +47,7 @@ struct Context {
 
 /// Runs until the watches end.
 pub async fn run(client: Client) {
-    let (pod_store, pod_writer) = reflector::store();
-    let pod_events = watcher(Api::<Pod>::all(client.clone()), watcher::Config::default())
-        .default_backoff()
-        .reflect(pod_writer)
-        .touched_objects();
+    let (pod_store, pod_events) = informer::reflected::<Pod>(&client);
     let controller = Controller::new(
         Api::<PodDisruptionBudget>::all(client.clone()),
         watcher::Config::default(),
@@ -186,20 +182,7 @@ async fn reconcile(
         budget.metadata.generation,
     );
     if previous != status {
-        let api: Api<PodDisruptionBudget> = Api::namespaced(context.client.clone(), &namespace);
-        let patch = json!({"status": status});
-        match api
-            .patch_status(
-                &budget.name_any(),
-                &PatchParams::default(),
-                &Patch::Merge(&patch),
-            )
-            .await
-        {
-            Ok(_) => {}
-            Err(kube::Error::Api(s)) if s.code == 404 => {}
-            Err(error) => return Err(error),
-        }
+        super::status::patch(&context.client, budget.as_ref(), &status).await?;
     }
     Ok(requeue.map_or_else(Action::await_change, Action::requeue))
 }

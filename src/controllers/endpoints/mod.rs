@@ -20,12 +20,13 @@ use k8s_openapi::api::core::v1::{Endpoints, Pod, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use kube::api::{Api, DeleteParams, ListParams, PostParams};
 use kube::runtime::controller::{Action, Controller};
-use kube::runtime::reflector::{self, ObjectRef, Store};
+use kube::runtime::reflector::{ObjectRef, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Client, ResourceExt};
 use serde_json::Value;
 
 use super::RETRY;
+use super::informer;
 use super::pods;
 
 /// Which of the two controllers run.
@@ -46,11 +47,7 @@ type LastMatched = Mutex<HashMap<(String, String), HashSet<String>>>;
 
 /// Runs until the watches end.
 pub async fn run(client: Client, publish: Publish) {
-    let (pod_store, pod_writer) = reflector::store();
-    let pod_events = watcher(Api::<Pod>::all(client.clone()), watcher::Config::default())
-        .default_backoff()
-        .reflect(pod_writer)
-        .touched_objects();
+    let (pod_store, pod_events) = informer::reflected::<Pod>(&client);
     let controller = Controller::new(
         Api::<Service>::all(client.clone()),
         watcher::Config::default(),

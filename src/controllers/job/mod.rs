@@ -34,15 +34,15 @@ use futures::StreamExt;
 use k8s_openapi::api::batch::v1::{Job, JobCondition, JobStatus};
 use k8s_openapi::api::core::v1::{EnvVar, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams, Preconditions};
+use kube::api::{Api, PostParams};
 use kube::runtime::controller::{Action, Controller};
-use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::watcher;
 use kube::{Client, ResourceExt};
-use serde_json::json;
 
 use super::RETRY;
 use super::events::Recorder;
+use super::informer;
 use super::pods;
 use super::replicaset::expectations::{Expectations, PodKey};
 
@@ -59,11 +59,7 @@ struct Context {
 
 /// Runs until the watches end.
 pub async fn run(client: Client) {
-    let (pod_store, pod_writer) = reflector::store();
-    let pod_events = watcher(Api::<Pod>::all(client.clone()), watcher::Config::default())
-        .default_backoff()
-        .reflect(pod_writer)
-        .touched_objects();
+    let (pod_store, pod_events) = informer::reflected::<Pod>(&client);
     let context = Arc::new(Context {
         events: Recorder::new(client.clone(), "job-controller"),
         client: client.clone(),
@@ -297,20 +293,7 @@ async fn reconcile(job: Arc<Job>, context: Arc<Context>) -> Result<Action, kube:
     }
     status.conditions = Some(conditions);
     if status != previous {
-        let api: Api<Job> = Api::namespaced(context.client.clone(), &namespace);
-        let patch = json!({"status": status});
-        match api
-            .patch_status(
-                &job.name_any(),
-                &PatchParams::default(),
-                &Patch::Merge(&patch),
-            )
-            .await
-        {
-            Ok(_) => {}
-            Err(kube::Error::Api(s)) if s.code == 404 => {}
-            Err(error) => return Err(error),
-        }
+        super::status::patch(&context.client, job.as_ref(), &status).await?;
     }
     Ok(requeue.map_or_else(Action::await_change, Action::requeue))
 }
@@ -448,13 +431,7 @@ async fn manage(
 async fn delete(context: &Context, job: &Job, pod_api: &Api<Pod>, pods: &[&Arc<Pod>]) {
     let mut deleted = Vec::new();
     for pod in pods {
-        let params = DeleteParams {
-            preconditions: Some(Preconditions {
-                uid: pod.uid(),
-                resource_version: None,
-            }),
-            ..DeleteParams::default()
-        };
+        let params = pods::delete_exactly(pod.as_ref());
         match pod_api.delete(&pod.name_any(), &params).await {
             Ok(_) => {
                 context.events.normal(

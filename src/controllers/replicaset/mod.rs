@@ -26,10 +26,10 @@ use std::time::Duration;
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams, Preconditions};
+use kube::api::{Api, Patch, PatchParams, PostParams};
 use kube::runtime::controller::{Action, Controller};
-use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::watcher;
 use kube::{Client, ResourceExt};
 use serde_json::json;
 
@@ -37,6 +37,7 @@ use self::expectations::{Expectations, PodKey};
 use self::kinds::{Condition, Replicated, Status};
 use super::RETRY;
 use super::events::Recorder;
+use super::informer;
 use super::pods;
 
 /// At most this many pods are created or deleted per pass (upstream's
@@ -54,13 +55,7 @@ struct Context<K: Replicated> {
 /// Runs the controller for `K` until its watches end.
 pub async fn run<K: Replicated>(client: Client) {
     let sets: Api<K> = Api::all(client.clone());
-    let (pod_store, pod_writer) = reflector::store();
-    // The cache is updated before the event reaches the controller, so a
-    // reconcile triggered by a pod sees that pod.
-    let pod_events = watcher(Api::<Pod>::all(client.clone()), watcher::Config::default())
-        .default_backoff()
-        .reflect(pod_writer)
-        .touched_objects();
+    let (pod_store, pod_events) = informer::reflected::<Pod>(&client);
     let controller = Controller::new(sets, watcher::Config::default());
     let set_store = controller.store();
     let context = Arc::new(Context {
@@ -282,13 +277,7 @@ async fn manage<K: Replicated>(
         ranked.sort_by(|a, b| ranking::deletion_order(a, b));
         let doomed: Vec<&Arc<Pod>> = ranked.into_iter().take(surplus).collect();
         let results = futures::future::join_all(doomed.iter().map(|pod| {
-            let params = DeleteParams {
-                preconditions: Some(Preconditions {
-                    uid: pod.uid(),
-                    resource_version: None,
-                }),
-                ..DeleteParams::default()
-            };
+            let params = pods::delete_exactly(pod.as_ref());
             async move { (pod, pod_api.delete(&pod.name_any(), &params).await) }
         }))
         .await;

@@ -22,12 +22,11 @@ use std::time::Duration;
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet, StatefulSetStatus};
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
-use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams, Preconditions};
+use kube::api::{Api, PostParams};
 use kube::runtime::controller::{Action, Controller};
-use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::watcher;
 use kube::{Client, ResourceExt};
-use serde_json::json;
 
 use self::identity::{ordinal_of, revision_of};
 use self::plan::{State, Step};
@@ -46,11 +45,7 @@ struct Context {
 
 /// Runs until the watches end.
 pub async fn run(client: Client) {
-    let (pod_store, pod_writer) = reflector::store();
-    let pod_events = watcher(Api::<Pod>::all(client.clone()), watcher::Config::default())
-        .default_backoff()
-        .reflect(pod_writer)
-        .touched_objects();
+    let (pod_store, pod_events) = informer::reflected::<Pod>(&client);
     let (revisions, revisions_task) = informer::start(Api::all(client.clone()));
     let context = Arc::new(Context {
         events: Recorder::new(client.clone(), "statefulset-controller"),
@@ -276,13 +271,7 @@ async fn execute(context: &Context, set: &StatefulSet, steps: &[Step], templates
                 }
             }
             Step::Delete(pod) => {
-                let params = DeleteParams {
-                    preconditions: Some(Preconditions {
-                        uid: pod.uid(),
-                        resource_version: None,
-                    }),
-                    ..DeleteParams::default()
-                };
+                let params = pods::delete_exactly(pod.as_ref());
                 match pod_api.delete(&pod.name_any(), &params).await {
                     Ok(_) => {
                         context.events.normal(
@@ -314,19 +303,5 @@ async fn write_status(
     if set.status.as_ref() == Some(&status) {
         return Ok(());
     }
-    let api: Api<StatefulSet> =
-        Api::namespaced(context.client.clone(), &set.namespace().unwrap_or_default());
-    let patch = json!({"status": status});
-    match api
-        .patch_status(
-            &set.name_any(),
-            &PatchParams::default(),
-            &Patch::Merge(&patch),
-        )
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
-        Err(error) => Err(error),
-    }
+    super::status::patch(&context.client, set, &status).await
 }
