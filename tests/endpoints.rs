@@ -7,24 +7,7 @@
 
 mod cluster;
 
-use std::time::Duration;
-
 use cluster::Cluster;
-use keelson::testing::poll_until;
-
-/// Polls `kubectl args…` until its stdout is `expected`.
-async fn until(cluster: &Cluster, args: &[&str], expected: &str) {
-    poll_until(
-        &format!("kubectl {} to print {expected:?}", args.join(" ")),
-        Duration::from_secs(30),
-        || async {
-            let ran = cluster.kubectl(args);
-            (ran.stdout == expected).then_some(())
-        },
-    )
-    .await
-    .unwrap();
-}
 
 /// A pod of `app=web` on node `worker` whose container calls `port` "web".
 fn pod(name: &str, port: u16) -> String {
@@ -62,8 +45,8 @@ on_both_backends! {
             spec:\n  selector:\n    app: web\n  ports:\n  - name: http\n    port: 80\n    targetPort: web\n");
         k(&["create", "-f", &service]).ok();
         // No pods yet: no subsets, one empty slice.
-        until(&cluster, &["get", "endpoints", "web", "-o", "jsonpath={.metadata.labels.team}:{.subsets}"], "blue:").await;
-        until(&cluster, &["get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o",
+        cluster.until(&["get", "endpoints", "web", "-o", "jsonpath={.metadata.labels.team}:{.subsets}"], "blue:").await;
+        cluster.until(&["get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o",
             "jsonpath={range .items[*]}{.addressType}:{.metadata.labels.endpointslice\\.kubernetes\\.io/managed-by}:{.metadata.ownerReferences[0].name}{end}"],
             "IPv4:endpointslice-controller.k8s.io:web").await;
 
@@ -76,14 +59,14 @@ on_both_backends! {
         report(&cluster, "c", "10.244.0.3", false);
         // Pods grouped by the port their "web" port is; the one not ready
         // among the not-ready addresses.
-        until(&cluster, &["get", "endpoints", "web", "-o",
+        cluster.until(&["get", "endpoints", "web", "-o",
             "jsonpath={range .subsets[*]}{.ports[0].name}/{.ports[0].port}: {.addresses[*].ip} | {.notReadyAddresses[*].ip}; {end}"],
             "http/8080: 10.244.0.1 | 10.244.0.3; http/9090: 10.244.0.2 | ; ").await;
         assert_eq!(
             k(&["get", "endpoints", "web", "-o", "jsonpath={.subsets[0].addresses[0].targetRef.name} {.subsets[0].addresses[0].nodeName}"]).ok(),
             "a worker"
         );
-        until(&cluster, &["get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o",
+        cluster.until(&["get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o",
             "jsonpath={range .items[*]}{.ports[0].port}: {range .endpoints[*]}{.addresses[0]}={.conditions.ready} {end}; {end}"],
             "8080: 10.244.0.1=true 10.244.0.3=false ; 9090: 10.244.0.2=true ; ").await;
         assert!(k(&["get", "endpoints", "web"]).ok().contains("10.244.0.1:8080,10.244.0.2:9090"));
@@ -91,14 +74,14 @@ on_both_backends! {
         // A pod that becomes ready moves; one relabelled out leaves.
         report(&cluster, "c", "10.244.0.3", true);
         k(&["label", "pod", "b", "app=other", "--overwrite"]).ok();
-        until(&cluster, &["get", "endpoints", "web", "-o",
+        cluster.until(&["get", "endpoints", "web", "-o",
             "jsonpath={range .subsets[*]}{.ports[0].port}: {.addresses[*].ip}; {end}"],
             "8080: 10.244.0.1 10.244.0.3; ").await;
-        until(&cluster, &["get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o",
+        cluster.until(&["get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o",
             "jsonpath={range .items[*]}{.ports[0].port}: {.endpoints[*].addresses[0]}; {end}"],
             "8080: 10.244.0.1 10.244.0.3; ").await;
         k(&["delete", "pod", "a", "--grace-period=0", "--force"]).ok();
-        until(&cluster, &["get", "endpoints", "web", "-o", "jsonpath={.subsets[*].addresses[*].ip}"], "10.244.0.3").await;
+        cluster.until(&["get", "endpoints", "web", "-o", "jsonpath={.subsets[*].addresses[*].ip}"], "10.244.0.3").await;
 
         // A Service without a selector keeps the endpoints its user wrote.
         let manual = cluster.file("manual.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: external\n\
@@ -110,6 +93,6 @@ on_both_backends! {
 
         // Deleted, the Service takes its endpoints along.
         k(&["delete", "service", "web"]).ok();
-        until(&cluster, &["get", "endpoints,endpointslices", "-l", "team=blue", "-o", "name"], "").await;
+        cluster.until(&["get", "endpoints,endpointslices", "-l", "team=blue", "-o", "name"], "").await;
     }
 }

@@ -23,20 +23,6 @@ fn simulate(cluster: &Cluster) -> BackgroundSimulator {
     .unwrap()
 }
 
-/// Polls `kubectl args…` until its stdout is `expected`.
-async fn until(cluster: &Cluster, args: &[&str], expected: &str) {
-    poll_until(
-        &format!("kubectl {} to print {expected:?}", args.join(" ")),
-        Duration::from_secs(60),
-        || async {
-            let ran = cluster.kubectl(args);
-            (ran.stdout == expected).then_some(())
-        },
-    )
-    .await
-    .unwrap();
-}
-
 fn job(name: &str, spec: &str) -> String {
     format!(
         "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {name}\nspec:\n{spec}  template:\n    spec:\n      \
@@ -102,11 +88,11 @@ on_both_backends! {
         // Suspended: no pods until resumed.
         let manifest = cluster.file("later.yaml", &job("later", "  suspend: true\n"));
         k(&["create", "-f", &manifest]).ok();
-        until(&cluster, &["get", "job", "later", "-o", "jsonpath={.status.conditions[?(@.type==\"Suspended\")].reason}"], "JobSuspended").await;
+        cluster.until(&["get", "job", "later", "-o", "jsonpath={.status.conditions[?(@.type==\"Suspended\")].reason}"], "JobSuspended").await;
         assert_eq!(k(&["get", "pods", "-l", "job-name=later", "-o", "name"]).ok(), "");
         k(&["patch", "job", "later", "--type=merge", "-p", r#"{"spec":{"suspend":false}}"#]).ok();
-        until(&cluster, &["get", "pods", "-l", "job-name=later", "-o", "jsonpath={.items[*].status.phase}"], "Pending").await;
-        until(&cluster, &["get", "job", "later", "-o", "jsonpath={.status.conditions[?(@.type==\"Suspended\")].status}"], "False").await;
+        cluster.until(&["get", "pods", "-l", "job-name=later", "-o", "jsonpath={.items[*].status.phase}"], "Pending").await;
+        cluster.until(&["get", "job", "later", "-o", "jsonpath={.status.conditions[?(@.type==\"Suspended\")].status}"], "False").await;
 
         // Overdue: failed, and its running pod deleted.
         let manifest = cluster.file("slow.yaml", &job("slow", "  activeDeadlineSeconds: 2\n"));
@@ -116,7 +102,7 @@ on_both_backends! {
             k(&["get", "job", "slow", "-o", "jsonpath={.status.conditions[?(@.type==\"Failed\")].reason}"]).ok(),
             "DeadlineExceeded"
         );
-        until(&cluster, &["get", "pods", "-l", "job-name=slow", "-o", "name"], "").await;
+        cluster.until(&["get", "pods", "-l", "job-name=slow", "-o", "name"], "").await;
     }
 }
 
@@ -193,8 +179,8 @@ on_both_backends! {
         let kept = cluster.file("kept.yaml", &job("kept", ""));
         k(&["create", "-f", &kept]).ok();
         k(&["wait", "--for=condition=complete", "job/kept", "--timeout=60s"]).ok();
-        until(&cluster, &["get", "jobs", "-o", "name"], "job.batch/kept\n").await;
-        until(&cluster, &["get", "pods", "-l", "job-name=brief", "-o", "name"], "").await;
+        cluster.until(&["get", "jobs", "-o", "name"], "job.batch/kept\n").await;
+        cluster.until(&["get", "pods", "-l", "job-name=brief", "-o", "name"], "").await;
     }
 }
 

@@ -24,25 +24,14 @@ fn simulate(cluster: &Cluster, first_index: usize, count: usize) -> BackgroundSi
     .unwrap()
 }
 
-/// Polls `kubectl args…` until its stdout is `expected`.
-async fn until(cluster: &Cluster, args: &[&str], expected: &str) {
-    poll_until(
-        &format!("kubectl {} to print {expected:?}", args.join(" ")),
-        Duration::from_secs(60),
-        || async {
-            let ran = cluster.kubectl(args);
-            (ran.stdout == expected).then_some(())
-        },
-    )
-    .await
-    .unwrap();
-}
-
-/// `<node>=<image>` of every live pod labelled `selector`, sorted.
-fn placements(cluster: &Cluster, selector: &str) -> String {
+/// `<key>=<image>` of every live pod labelled `selector`, sorted, where
+/// `key` is a jsonpath into the pod (its node, its name).
+fn live_pods(cluster: &Cluster, selector: &str, key: &str) -> String {
+    let template = format!(
+        "jsonpath={{range .items[*]}}{key}={{.spec.containers[0].image}} {{.metadata.deletionTimestamp}}{{\"\\n\"}}{{end}}"
+    );
     let listed = cluster
-        .kubectl(&["get", "pods", "-l", selector, "-o",
-            "jsonpath={range .items[*]}{.spec.nodeName}={.spec.containers[0].image} {.metadata.deletionTimestamp}{\"\\n\"}{end}"])
+        .kubectl(&["get", "pods", "-l", selector, "-o", &template])
         .ok()
         .to_owned();
     // Pods being deleted are on their way out.
@@ -55,14 +44,29 @@ fn placements(cluster: &Cluster, selector: &str) -> String {
     lines.join(" ")
 }
 
-async fn until_placed(cluster: &Cluster, selector: &str, expected: &str) {
+/// `<node>=<image>` of the live pods labelled `selector`.
+fn placements(cluster: &Cluster, selector: &str) -> String {
+    live_pods(cluster, selector, "{.spec.nodeName}")
+}
+
+/// `<pod>=<image>` of the set's live pods.
+fn members(cluster: &Cluster, set: &str) -> String {
+    live_pods(cluster, &format!("app={set}"), "{.metadata.name}")
+}
+
+/// Polls `listing` until it is `expected`.
+async fn until_listed(what: &str, expected: &str, listing: impl Fn() -> String) {
     poll_until(
-        &format!("pods {selector} on {expected}"),
+        &format!("{what} to be {expected:?}"),
         Duration::from_secs(60),
-        || async { (placements(cluster, selector) == expected).then_some(()) },
+        || async { (listing() == expected).then_some(()) },
     )
     .await
     .unwrap();
+}
+
+async fn until_placed(cluster: &Cluster, selector: &str, expected: &str) {
+    until_listed(selector, expected, || placements(cluster, selector)).await;
 }
 
 fn daemon_set(name: &str, extra_spec: &str) -> String {
@@ -88,7 +92,7 @@ on_both_backends! {
         // A node that joins gets its pod.
         let _more = simulate(&cluster, 2, 1);
         until_placed(&cluster, "app=agent", "sim-0=agent:1 sim-1=agent:1 sim-2=agent:1").await;
-        until(&cluster, &["get", "ds", "agent", "-o",
+        cluster.until(&["get", "ds", "agent", "-o",
             "jsonpath={.status.desiredNumberScheduled}/{.status.currentNumberScheduled}/{.status.numberReady}/{.status.updatedNumberScheduled}/{.status.numberAvailable}"],
             "3/3/3/3/3").await;
 
@@ -97,7 +101,7 @@ on_both_backends! {
         k(&["cordon", "sim-0"]).ok();
         k(&["taint", "node", "sim-1", "dedicated=db:NoExecute"]).ok();
         until_placed(&cluster, "app=agent", "sim-0=agent:1 sim-2=agent:1").await;
-        until(&cluster, &["get", "ds", "agent", "-o", "jsonpath={.status.desiredNumberScheduled}"], "2").await;
+        cluster.until(&["get", "ds", "agent", "-o", "jsonpath={.status.desiredNumberScheduled}"], "2").await;
         k(&["taint", "node", "sim-1", "dedicated-"]).ok();
         until_placed(&cluster, "app=agent", "sim-0=agent:1 sim-1=agent:1 sim-2=agent:1").await;
 
@@ -138,7 +142,7 @@ on_both_backends! {
         // OnDelete: a new template waits for pods to be deleted.
         k(&["patch", "ds", "agent", "-p", r#"{"spec":{"updateStrategy":{"type":"OnDelete"}}}"#]).ok();
         k(&["set", "image", "ds/agent", "agent=agent:3"]).ok();
-        until(&cluster, &["get", "ds", "agent", "-o", "jsonpath={.status.observedGeneration}"],
+        cluster.until(&["get", "ds", "agent", "-o", "jsonpath={.status.observedGeneration}"],
             k(&["get", "ds", "agent", "-o", "jsonpath={.metadata.generation}"]).ok()).await;
         assert_eq!(placements(&cluster, "app=agent"), "sim-0=agent:1 sim-1=agent:1 sim-2=agent:1");
         let on_sim_0 = k(&["get", "pods", "-l", "app=agent", "--field-selector=spec.nodeName=sim-0", "-o", "name"]).ok().trim().to_owned();
@@ -148,7 +152,7 @@ on_both_backends! {
         // Deleting the set takes its pods and revisions along.
         k(&["delete", "ds", "agent"]).ok();
         until_placed(&cluster, "app=agent", "").await;
-        until(&cluster, &["get", "controllerrevisions", "-l", "app=agent", "-o", "name"], "").await;
+        cluster.until(&["get", "controllerrevisions", "-l", "app=agent", "-o", "name"], "").await;
     }
 }
 
@@ -165,30 +169,8 @@ fn stateful_set(name: &str, replicas: u32, policy: &str) -> String {
     )
 }
 
-/// `<pod>=<image>` of the set's live pods, sorted.
-fn members(cluster: &Cluster, set: &str) -> String {
-    let listed = cluster
-        .kubectl(&["get", "pods", "-l", &format!("app={set}"), "-o",
-            "jsonpath={range .items[*]}{.metadata.name}={.spec.containers[0].image} {.metadata.deletionTimestamp}{\"\\n\"}{end}"])
-        .ok()
-        .to_owned();
-    let mut lines: Vec<&str> = listed
-        .lines()
-        .filter(|line| line.ends_with(' '))
-        .map(str::trim_end)
-        .collect();
-    lines.sort();
-    lines.join(" ")
-}
-
 async fn until_members(cluster: &Cluster, set: &str, expected: &str) {
-    poll_until(
-        &format!("{set} to be {expected}"),
-        Duration::from_secs(60),
-        || async { (members(cluster, set) == expected).then_some(()) },
-    )
-    .await
-    .unwrap();
+    until_listed(set, expected, || members(cluster, set)).await;
 }
 
 on_both_backends! {

@@ -23,20 +23,6 @@ fn simulate(cluster: &Cluster, count: usize) -> BackgroundSimulator {
     .unwrap()
 }
 
-/// Polls `kubectl args…` until its stdout is `expected`.
-async fn until(cluster: &Cluster, args: &[&str], expected: &str) {
-    poll_until(
-        &format!("kubectl {} to print {expected:?}", args.join(" ")),
-        Duration::from_secs(60),
-        || async {
-            let ran = cluster.kubectl(args);
-            (ran.stdout == expected).then_some(())
-        },
-    )
-    .await
-    .unwrap();
-}
-
 fn replica_set(name: &str, replicas: u32) -> String {
     format!(
         r#"{{"apiVersion": "apps/v1", "kind": "ReplicaSet",
@@ -66,7 +52,7 @@ on_both_backends! {
         let _nodes = simulate(&cluster, 2);
         let manifest = cluster.file("web.json", &replica_set("web", 3));
         k(&["create", "-f", &manifest]).ok();
-        until(&cluster, &["get", "rs", "web", "-o",
+        cluster.until(&["get", "rs", "web", "-o",
             "jsonpath={.status.replicas}/{.status.fullyLabeledReplicas}/{.status.readyReplicas}/{.status.availableReplicas}"],
             "3/3/3/3").await;
         let pods = pods_of(&cluster, "app=web");
@@ -77,7 +63,7 @@ on_both_backends! {
         // A deleted pod is replaced.
         let first = pods[0].split(' ').next().unwrap().to_owned();
         k(&["delete", "pod", &first, "--wait=false"]).ok();
-        until(&cluster, &["get", "rs", "web", "-o", "jsonpath={.status.readyReplicas}"], "3").await;
+        cluster.until(&["get", "rs", "web", "-o", "jsonpath={.status.readyReplicas}"], "3").await;
         poll_until("a replacement pod", Duration::from_secs(30), || async {
             let pods = pods_of(&cluster, "app=web");
             (pods.len() == 3 && !pods.iter().any(|p| p.starts_with(&format!("{first} ")))).then_some(())
@@ -87,14 +73,14 @@ on_both_backends! {
 
         // Scaled down, the surplus goes; scaled up, pods come.
         k(&["scale", "rs", "web", "--replicas=1"]).ok();
-        until(&cluster, &["get", "rs", "web", "-o", "jsonpath={.status.replicas}"], "1").await;
+        cluster.until(&["get", "rs", "web", "-o", "jsonpath={.status.replicas}"], "1").await;
         poll_until("one pod left", Duration::from_secs(30), || async {
             (pods_of(&cluster, "app=web").len() == 1).then_some(())
         })
         .await
         .unwrap();
         k(&["scale", "rs", "web", "--replicas=4"]).ok();
-        until(&cluster, &["get", "rs", "web", "-o", "jsonpath={.status.availableReplicas}"], "4").await;
+        cluster.until(&["get", "rs", "web", "-o", "jsonpath={.status.availableReplicas}"], "4").await;
         let described = k(&["describe", "rs", "web"]).ok().to_owned();
         assert!(described.contains("SuccessfulCreate"), "{described}");
         assert!(described.contains("SuccessfulDelete"), "{described}");
@@ -114,12 +100,12 @@ on_both_backends! {
         k(&["run", "stray", "--image=nginx", "--labels=app=api"]).ok();
         let manifest = cluster.file("api.json", &replica_set("api", 2));
         k(&["create", "-f", &manifest]).ok();
-        until(&cluster, &["get", "rs", "api", "-o", "jsonpath={.status.replicas}"], "2").await;
+        cluster.until(&["get", "rs", "api", "-o", "jsonpath={.status.replicas}"], "2").await;
         let pods = pods_of(&cluster, "app=api");
         assert_eq!(pods.len(), 2, "{pods:?}");
         assert!(pods.contains(&"stray api".to_owned()), "{pods:?}");
         // The adopted pod lacks the template's `tier` label.
-        until(&cluster, &["get", "rs", "api", "-o", "jsonpath={.status.fullyLabeledReplicas}"], "1").await;
+        cluster.until(&["get", "rs", "api", "-o", "jsonpath={.status.fullyLabeledReplicas}"], "1").await;
         assert_eq!(
             k(&["get", "pod", "stray", "-o", "jsonpath={.metadata.ownerReferences[0].controller} {.metadata.ownerReferences[0].blockOwnerDeletion}"]).ok(),
             "true true"
@@ -127,7 +113,7 @@ on_both_backends! {
 
         // Relabelled out of the selector, it is released and replaced.
         k(&["label", "pod", "stray", "app=elsewhere", "--overwrite"]).ok();
-        until(&cluster, &["get", "pod", "stray", "-o", "jsonpath={.metadata.ownerReferences}"], "").await;
+        cluster.until(&["get", "pod", "stray", "-o", "jsonpath={.metadata.ownerReferences}"], "").await;
         poll_until("a replacement", Duration::from_secs(30), || async {
             let pods = pods_of(&cluster, "app=api");
             (pods.len() == 2 && pods.iter().all(|p| p.ends_with(" api"))).then_some(())
@@ -139,10 +125,10 @@ on_both_backends! {
     async fn pods_that_cannot_be_created_show_as_replica_failure(cluster: Cluster) {
         let k = |args: &[&str]| cluster.kubectl(args);
         k(&["create", "quota", "two-pods", "--hard=pods=2"]).ok();
-        until(&cluster, &["get", "quota", "two-pods", "-o", "jsonpath={.status.used.pods}"], "0").await;
+        cluster.until(&["get", "quota", "two-pods", "-o", "jsonpath={.status.used.pods}"], "0").await;
         let manifest = cluster.file("big.json", &replica_set("big", 3));
         k(&["create", "-f", &manifest]).ok();
-        until(&cluster, &["get", "rs", "big", "-o",
+        cluster.until(&["get", "rs", "big", "-o",
             "jsonpath={.status.conditions[?(@.type==\"ReplicaFailure\")].reason}"], "FailedCreate").await;
         let message = k(&["get", "rs", "big", "-o",
             "jsonpath={.status.conditions[?(@.type==\"ReplicaFailure\")].message}"]).ok().to_owned();
@@ -150,8 +136,8 @@ on_both_backends! {
         assert_eq!(pods_of(&cluster, "app=big").len(), 2);
         // Room made, the last pod comes and the condition goes.
         k(&["delete", "quota", "two-pods"]).ok();
-        until(&cluster, &["get", "rs", "big", "-o", "jsonpath={.status.replicas}"], "3").await;
-        until(&cluster, &["get", "rs", "big", "-o",
+        cluster.until(&["get", "rs", "big", "-o", "jsonpath={.status.replicas}"], "3").await;
+        cluster.until(&["get", "rs", "big", "-o",
             "jsonpath={.status.conditions[?(@.type==\"ReplicaFailure\")].reason}"], "").await;
     }
 
@@ -162,10 +148,10 @@ on_both_backends! {
             spec:\n  replicas: 2\n  template:\n    metadata:\n      labels:\n        app: legacy\n    \
             spec:\n      containers:\n      - name: main\n        image: nginx\n");
         k(&["create", "-f", &manifest]).ok();
-        until(&cluster, &["get", "rc", "legacy", "-o", "jsonpath={.status.readyReplicas}"], "2").await;
+        cluster.until(&["get", "rc", "legacy", "-o", "jsonpath={.status.readyReplicas}"], "2").await;
         assert!(pods_of(&cluster, "app=legacy").iter().all(|p| p.ends_with(" legacy")));
         k(&["scale", "rc", "legacy", "--replicas=3"]).ok();
-        until(&cluster, &["get", "rc", "legacy", "-o", "jsonpath={.status.availableReplicas}"], "3").await;
+        cluster.until(&["get", "rc", "legacy", "-o", "jsonpath={.status.availableReplicas}"], "3").await;
         // Orphaning keeps the pods, without their controller.
         k(&["delete", "rc", "legacy", "--cascade=orphan"]).ok();
         poll_until("orphaned pods", Duration::from_secs(30), || async {
@@ -213,22 +199,22 @@ on_both_backends! {
 
         // Scaled, the active ReplicaSet follows.
         k(&["scale", "deployment", "web", "--replicas=5"]).ok();
-        until(&cluster, &["get", "deployment", "web", "-o", "jsonpath={.status.availableReplicas}/{.status.updatedReplicas}"], "5/5").await;
+        cluster.until(&["get", "deployment", "web", "-o", "jsonpath={.status.availableReplicas}/{.status.updatedReplicas}"], "5/5").await;
 
         // Paused, a template change waits; resumed, it rolls.
         k(&["rollout", "pause", "deployment/web"]).ok();
         k(&["set", "image", "deployment/web", "nginx=nginx:1.27"]).ok();
-        until(&cluster, &["get", "deployment", "web", "-o",
+        cluster.until(&["get", "deployment", "web", "-o",
             "jsonpath={.status.conditions[?(@.type==\"Progressing\")].reason}"], "DeploymentPaused").await;
         assert_eq!(k(&["get", "rs", "-l", "app=web", "-o", "name"]).ok().lines().count(), 2);
         k(&["rollout", "resume", "deployment/web"]).ok();
         assert!(k(&["rollout", "status", "deployment/web", "--timeout=60s"]).ok().ends_with("successfully rolled out\n"));
-        until(&cluster, &["get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].spec.containers[0].image}"],
+        cluster.until(&["get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].spec.containers[0].image}"],
             "nginx:1.27 nginx:1.27 nginx:1.27 nginx:1.27 nginx:1.27").await;
 
         // Deleted, its ReplicaSets and pods go too.
         k(&["delete", "deployment", "web"]).ok();
-        until(&cluster, &["get", "rs,pods", "-l", "app=web", "-o", "name"], "").await;
+        cluster.until(&["get", "rs,pods", "-l", "app=web", "-o", "name"], "").await;
     }
 
     async fn a_recreate_deployment_replaces_all_pods_at_once(cluster: Cluster) {
@@ -241,11 +227,11 @@ on_both_backends! {
         assert!(k(&["rollout", "status", "deployment/db", "--timeout=60s"]).ok().ends_with("successfully rolled out\n"));
         k(&["set", "image", "deployment/db", "db=postgres:17"]).ok();
         assert!(k(&["rollout", "status", "deployment/db", "--timeout=60s"]).ok().ends_with("successfully rolled out\n"));
-        until(&cluster, &["get", "pods", "-l", "app=db", "-o", "jsonpath={.items[*].spec.containers[0].image}"],
+        cluster.until(&["get", "pods", "-l", "app=db", "-o", "jsonpath={.items[*].spec.containers[0].image}"],
             "postgres:17 postgres:17").await;
         // Orphaned, the ReplicaSets stay without their controller.
         k(&["delete", "deployment", "db", "--cascade=orphan"]).ok();
-        until(&cluster, &["get", "rs", "-l", "app=db", "-o", "jsonpath={.items[*].metadata.ownerReferences}"], "").await;
+        cluster.until(&["get", "rs", "-l", "app=db", "-o", "jsonpath={.items[*].metadata.ownerReferences}"], "").await;
         assert_eq!(k(&["get", "rs", "-l", "app=db", "-o", "name"]).ok().lines().count(), 2);
     }
 }
@@ -257,12 +243,12 @@ on_both_backends! {
         k(&["create", "deployment", "web", "--image=nginx", "--replicas=3"]).ok();
         k(&["rollout", "status", "deployment/web", "--timeout=60s"]).ok();
         k(&["create", "pdb", "two", "--selector=app=web", "--min-available=2"]).ok();
-        until(&cluster, &["get", "pdb", "two", "-o",
+        cluster.until(&["get", "pdb", "two", "-o",
             "jsonpath={.status.expectedPods}/{.status.currentHealthy}/{.status.desiredHealthy}/{.status.disruptionsAllowed} {.status.conditions[0].reason}"],
             "3/3/2/1 SufficientPods").await;
         // A percentage is of the Deployment's replicas.
         k(&["create", "pdb", "most", "--selector=app=web", "--max-unavailable=34%"]).ok();
-        until(&cluster, &["get", "pdb", "most", "-o",
+        cluster.until(&["get", "pdb", "most", "-o",
             "jsonpath={.status.expectedPods}/{.status.desiredHealthy}/{.status.disruptionsAllowed}"],
             "3/1/2").await;
         k(&["delete", "pdb", "most"]).ok();
@@ -279,13 +265,13 @@ on_both_backends! {
         // The one allowed eviction happened; the budget has nothing left.
         let after = k(&["get", "pods", "-l", "app=web", "-o", "name"]).ok().to_owned();
         assert_ne!(after, pods);
-        until(&cluster, &["get", "pdb", "two", "-o", "jsonpath={.status.disruptionsAllowed} {.status.conditions[0].reason}"],
+        cluster.until(&["get", "pdb", "two", "-o", "jsonpath={.status.disruptionsAllowed} {.status.conditions[0].reason}"],
             "0 InsufficientPods").await;
 
         // Pods without a controller cannot be counted against a percentage.
         k(&["run", "loner", "--image=nginx", "--labels=app=loner"]).ok();
         k(&["create", "pdb", "loner", "--selector=app=loner", "--max-unavailable=1"]).ok();
-        until(&cluster, &["get", "pdb", "loner", "-o", "jsonpath={.status.disruptionsAllowed} {.status.conditions[0].reason}"],
+        cluster.until(&["get", "pdb", "loner", "-o", "jsonpath={.status.disruptionsAllowed} {.status.conditions[0].reason}"],
             "0 SyncFailed").await;
     }
 }

@@ -147,6 +147,18 @@ impl Cluster {
         self.run(KUBECTL, args)
     }
 
+    /// Polls `kubectl args…` until its stdout is `expected` (for a minute
+    /// at most).
+    pub async fn until(&self, args: &[&str], expected: &str) {
+        keelson::testing::poll_until(
+            &format!("kubectl {} to print {expected:?}", args.join(" ")),
+            std::time::Duration::from_secs(60),
+            || async { (self.kubectl(args).stdout == expected).then_some(()) },
+        )
+        .await
+        .unwrap();
+    }
+
     /// `kubectl` (1.32) `args…` with `kubeconfig` (e.g. a
     /// [`Self::token_kubeconfig`]).
     pub fn kubectl_as(&self, kubeconfig: &str, args: &[&str]) -> Ran {
