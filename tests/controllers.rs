@@ -252,6 +252,28 @@ on_both_backends! {
         k(&["get", "configmap", "o-child"]).ok();
     }
 
+    async fn a_foreground_deletion_spares_dependents_another_owner_holds(cluster: Cluster) {
+        let k = |args: &[&str]| cluster.kubectl(args);
+        k(&["create", "configmap", "leaving"]).ok();
+        k(&["create", "configmap", "staying"]).ok();
+        let leaving = uid_of(&cluster, "configmap", "leaving");
+        let staying = uid_of(&cluster, "configmap", "staying");
+        k(&["create", "-f", &cluster.file("only.yaml", &owned("only-child", ("leaving", &leaving), true, None))]).ok();
+        k(&["create", "-f", &cluster.file("shared.yaml", &owned("shared-child", ("leaving", &leaving), true, None))]).ok();
+        let second_owner = format!(
+            r#"[{{"op":"add","path":"/metadata/ownerReferences/-","value":{{"apiVersion":"v1","kind":"ConfigMap","name":"staying","uid":"{staying}"}}}}]"#
+        );
+        k(&["patch", "configmap", "shared-child", "--type=json", "-p", &second_owner]).ok();
+        k(&["delete", "configmap", "leaving", "--cascade=foreground", "--wait=false"]).ok();
+        gone(&cluster, "the foreground owner", "configmap", "leaving").await;
+        gone(&cluster, "its only child", "configmap", "only-child").await;
+        // The shared child stays, owned by the other owner alone.
+        assert_eq!(
+            k(&["get", "configmap", "shared-child", "-o", "jsonpath={.metadata.ownerReferences[*].name}"]).ok(),
+            "staying"
+        );
+    }
+
     async fn a_foreground_deletion_around_an_ownership_cycle_finishes(cluster: Cluster) {
         let k = |args: &[&str]| cluster.kubectl(args);
         // ring-0 ← ring-1 ← ring-2 ← ring-0, every reference blocking.

@@ -385,16 +385,21 @@ impl Collector {
             let Some(child) = graph.nodes.get(&dependent) else {
                 continue;
             };
-            let kept: Vec<&OwnerReference> = child.owners.iter().filter(|o| o.uid != uid).collect();
-            let patch = json!({"metadata": {"resourceVersion": child.resource_version, "ownerReferences": kept}});
-            ignore_gone(
-                self.node_api(child)
-                    .patch(&child.name, &PatchParams::default(), &Patch::Merge(&patch))
-                    .await
-                    .map(|_| ()),
-            )?;
+            self.drop_owner(child, uid).await?;
         }
         self.remove_finalizer(node, ORPHAN).await
+    }
+
+    /// Removes the reference to `owner` from `child`'s owners.
+    async fn drop_owner(&self, child: &Node, owner: &str) -> Result<(), kube::Error> {
+        let kept: Vec<&OwnerReference> = child.owners.iter().filter(|o| o.uid != owner).collect();
+        let patch = json!({"metadata": {"resourceVersion": child.resource_version, "ownerReferences": kept}});
+        ignore_gone(
+            self.node_api(child)
+                .patch(&child.name, &PatchParams::default(), &Patch::Merge(&patch))
+                .await
+                .map(|_| ()),
+        )
     }
 
     async fn delete_dependents_first(
@@ -413,19 +418,36 @@ impl Collector {
                 .iter()
                 .any(|o| o.uid == uid && o.block_owner_deletion == Some(true));
             blocking |= blocks;
-            if !child.deleting {
-                let params = if blocks {
-                    DeleteParams::foreground()
-                } else {
-                    DeleteParams::background()
-                };
-                ignore_gone(
-                    self.node_api(child)
-                        .delete(&child.name, &params)
-                        .await
-                        .map(|_| ()),
-                )?;
+            if child.deleting {
+                continue;
             }
+            // A dependent another owner still holds stays, as upstream:
+            // it only stops naming the owner being deleted.
+            let mut held = false;
+            for owner in child.owners.iter().filter(|o| o.uid != uid) {
+                if matches!(
+                    self.owner_state(graph, child, owner).await?,
+                    OwnerState::Present | OwnerState::Unknown
+                ) {
+                    held = true;
+                    break;
+                }
+            }
+            if held {
+                self.drop_owner(child, uid).await?;
+                continue;
+            }
+            let params = if blocks {
+                DeleteParams::foreground()
+            } else {
+                DeleteParams::background()
+            };
+            ignore_gone(
+                self.node_api(child)
+                    .delete(&child.name, &params)
+                    .await
+                    .map(|_| ()),
+            )?;
         }
         if blocking {
             // Looked at again when the blocking dependents are gone.
