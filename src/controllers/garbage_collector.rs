@@ -44,6 +44,7 @@ struct Resource {
 }
 
 /// One object in the graph.
+#[derive(Clone)]
 struct Node {
     resource: usize,
     namespace: Option<String>,
@@ -421,6 +422,28 @@ impl Collector {
             if child.deleting {
                 continue;
             }
+            // The graph may lag a recent change of the dependent's owners:
+            // decide on the object as it is now, as upstream does.
+            let Some(current) = self.node_api(child).get_opt(&child.name).await? else {
+                continue;
+            };
+            let still_owned = current
+                .metadata
+                .owner_references
+                .iter()
+                .flatten()
+                .any(|o| o.uid == uid);
+            if current.metadata.uid.as_deref() != Some(dependent.as_str())
+                || current.metadata.deletion_timestamp.is_some()
+                || !still_owned
+            {
+                continue;
+            }
+            let child = &Node {
+                resource_version: current.metadata.resource_version.unwrap_or_default(),
+                owners: current.metadata.owner_references.unwrap_or_default(),
+                ..child.clone()
+            };
             // A dependent another owner still holds stays, as upstream:
             // it only stops naming the owner being deleted.
             let mut held = false;
