@@ -115,12 +115,15 @@ async fn reconcile(cron_job: Arc<CronJob>, context: Arc<Context>) -> Result<Acti
 
     // Running Jobs are active; finished ones leave, the successful ones
     // moving `lastSuccessfulTime`.
-    let was_active = |job: &Job| {
+    // A running Job keeps the reference it was listed with, so that its
+    // status changes do not rewrite the CronJob's.
+    let listed = |job: &Job| {
         previous
             .active
             .iter()
             .flatten()
-            .any(|r| r.uid == job.metadata.uid)
+            .find(|r| r.uid == job.metadata.uid)
+            .cloned()
     };
     let mut outcome = Outcome {
         active: Vec::new(),
@@ -129,9 +132,11 @@ async fn reconcile(cron_job: Arc<CronJob>, context: Arc<Context>) -> Result<Acti
     };
     for job in &jobs {
         match finished(job) {
-            None => outcome.active.push(reference(job)),
+            None => outcome
+                .active
+                .push(listed(job).unwrap_or_else(|| reference(job))),
             Some(how) => {
-                if was_active(job) {
+                if listed(job).is_some() {
                     context.events.normal(
                         cron_job.as_ref(),
                         "SawCompletedJob",
