@@ -357,7 +357,8 @@ async fn legacy_token_secrets_are_created_for_every_account_when_asked() {
         "the default account's token secret",
         Duration::from_secs(30),
         || async {
-            let listed = stdout(keelson.kubectl(&[
+            // The account itself may not be there yet.
+            let got = keelson.kubectl(&[
                 "get",
                 "serviceaccount",
                 "default",
@@ -365,8 +366,9 @@ async fn legacy_token_secrets_are_created_for_every_account_when_asked() {
                 "old-style",
                 "-o",
                 "jsonpath={.secrets[0].name}",
-            ]));
-            (!listed.is_empty()).then_some(listed)
+            ]);
+            let listed = String::from_utf8_lossy(&got.stdout).into_owned();
+            (got.status.success() && !listed.is_empty()).then_some(listed)
         },
     )
     .await
