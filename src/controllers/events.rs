@@ -39,6 +39,28 @@ impl Recorder {
         self.record(about, "Warning", reason, message);
     }
 
+    /// Records how creating a pod for `about` went, in the words of
+    /// upstream's pod-creating controllers (`SuccessfulCreate`,
+    /// `FailedCreate`).
+    pub fn pod_created<K: Resource<DynamicType = ()>>(
+        &self,
+        about: &K,
+        result: &Result<k8s_openapi::api::core::v1::Pod, kube::Error>,
+    ) {
+        match result {
+            Ok(pod) => self.normal(
+                about,
+                "SuccessfulCreate",
+                format!("Created pod: {}", pod.name_any()),
+            ),
+            Err(error) => self.warning(
+                about,
+                "FailedCreate",
+                format!("Error creating: {}", message_of(error)),
+            ),
+        }
+    }
+
     fn record<K: Resource<DynamicType = ()>>(
         &self,
         about: &K,
@@ -88,5 +110,13 @@ impl Recorder {
                 tracing::debug!(%error, "event not recorded");
             }
         });
+    }
+}
+
+/// What an API error says (its `Status` message), for an event.
+pub fn message_of(error: &kube::Error) -> String {
+    match error {
+        kube::Error::Api(status) => status.message.clone(),
+        other => other.to_string(),
     }
 }

@@ -299,10 +299,7 @@ async fn start_due_job(
         // Made by an earlier pass whose status write was lost.
         Err(kube::Error::Api(status)) if status.code == 409 => {}
         Err(error) => {
-            let message = match &error {
-                kube::Error::Api(status) => status.message.clone(),
-                other => other.to_string(),
-            };
+            let message = super::events::message_of(&error);
             context.events.warning(
                 cron_job,
                 "FailedCreate",

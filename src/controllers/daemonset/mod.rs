@@ -309,24 +309,9 @@ async fn execute(context: &Context, set: &DaemonSet, plan: &Plan, hash: &str) {
     let (created, deleted) = futures::join!(created, deleted);
     let mut created_keys = Vec::new();
     for result in created {
-        match result {
-            Ok(pod) => {
-                context.events.normal(
-                    set,
-                    "SuccessfulCreate",
-                    format!("Created pod: {}", pod.name_any()),
-                );
-                created_keys.push(PodKey::of(&pod));
-            }
-            Err(error) => {
-                let message = match &error {
-                    kube::Error::Api(status) => status.message.clone(),
-                    other => other.to_string(),
-                };
-                context
-                    .events
-                    .warning(set, "FailedCreate", format!("Error creating: {message}"));
-            }
+        context.events.pod_created(set, &result);
+        if let Ok(pod) = result {
+            created_keys.push(PodKey::of(&pod));
         }
     }
     let mut deleted_keys = Vec::new();

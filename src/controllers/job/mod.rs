@@ -400,25 +400,10 @@ async fn manage(
     .await;
     let mut retry = None;
     for result in results {
+        context.events.pod_created(job, &result);
         match result {
-            Ok(pod) => {
-                context.events.normal(
-                    job,
-                    "SuccessfulCreate",
-                    format!("Created pod: {}", pod.name_any()),
-                );
-                created.push(PodKey::of(&pod));
-            }
-            Err(error) => {
-                let message = match &error {
-                    kube::Error::Api(status) => status.message.clone(),
-                    other => other.to_string(),
-                };
-                context
-                    .events
-                    .warning(job, "FailedCreate", format!("Error creating: {message}"));
-                retry = Some(Duration::from_secs(5));
-            }
+            Ok(pod) => created.push(PodKey::of(&pod)),
+            Err(_) => retry = Some(Duration::from_secs(5)),
         }
     }
     context

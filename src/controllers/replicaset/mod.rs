@@ -253,10 +253,7 @@ async fn manage<K: Replicated>(
                         created.push(PodKey::of(&pod));
                     }
                     Err(error) => {
-                        let message = match &error {
-                            kube::Error::Api(status) => status.message.clone(),
-                            other => other.to_string(),
-                        };
+                        let message = super::events::message_of(&error);
                         context.events.warning(
                             set,
                             "FailedCreate",

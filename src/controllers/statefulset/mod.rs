@@ -254,10 +254,7 @@ async fn execute(context: &Context, set: &StatefulSet, steps: &[Step], templates
                     }
                     Err(kube::Error::Api(status)) if status.code == 409 => {}
                     Err(error) => {
-                        let message = match &error {
-                            kube::Error::Api(status) => status.message.clone(),
-                            other => other.to_string(),
-                        };
+                        let message = super::events::message_of(&error);
                         context.events.warning(
                             set,
                             "FailedCreate",
