@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::ControllerRevision;
-use k8s_openapi::api::core::v1::PodTemplateSpec;
+use k8s_openapi::api::core::v1::{Pod, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::runtime::RawExtension;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
@@ -143,23 +143,28 @@ where
     }
 }
 
-/// Deletes the oldest revisions beyond `limit` whose hash no live pod
-/// carries (`in_use`), never `current`.
-pub async fn truncate(
+/// Deletes the oldest revisions beyond `limit` that none of `pods` runs
+/// (by `controller-revision-hash`: a revision's hash or, for
+/// StatefulSets, its name), never those in `keep`.
+pub async fn truncate<'a>(
     client: &Client,
     revisions: &[Arc<ControllerRevision>],
-    current: &str,
-    in_use: &HashSet<String>,
+    keep: &[&str],
+    pods: impl IntoIterator<Item = &'a Pod>,
     limit: i32,
 ) {
+    let in_use: HashSet<&str> = pods
+        .into_iter()
+        .filter_map(|p| p.labels().get(REVISION_HASH_LABEL).map(String::as_str))
+        .collect();
     let unused: Vec<&Arc<ControllerRevision>> = revisions
         .iter()
-        .filter(|r| r.name_any() != current)
+        .filter(|r| !keep.contains(&r.name_any().as_str()))
         .filter(|r| {
             !r.labels()
                 .get(REVISION_HASH_LABEL)
-                .is_some_and(|h| in_use.contains(h))
-                && !in_use.contains(&r.name_any())
+                .is_some_and(|h| in_use.contains(h.as_str()))
+                && !in_use.contains(r.name_any().as_str())
         })
         .collect();
     let surplus = unused.len().saturating_sub(limit.max(0) as usize);

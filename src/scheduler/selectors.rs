@@ -114,6 +114,34 @@ pub fn term_matches(
             .all(|r| r.key == "metadata.name" && requirement_matches(r, Some(&name)))
 }
 
+/// Whether a pod's `nodeSelector` and required node affinity (any one of
+/// its terms) allow a node with these labels and name.
+pub fn pod_selects_node(
+    spec: &k8s_openapi::api::core::v1::PodSpec,
+    labels: &BTreeMap<String, String>,
+    name: &str,
+) -> bool {
+    if let Some(selector) = &spec.node_selector
+        && !selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+    {
+        return false;
+    }
+    let required = spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.node_affinity.as_ref())
+        .and_then(|a| {
+            a.required_during_scheduling_ignored_during_execution
+                .as_ref()
+        });
+    required.is_none_or(|selector| {
+        selector
+            .node_selector_terms
+            .iter()
+            .any(|term| term_matches(term, labels, name))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

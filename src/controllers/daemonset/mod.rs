@@ -235,9 +235,8 @@ fn sync_nodes(
             }
             continue;
         }
-        let (failed, running): (Vec<&Arc<Pod>>, Vec<&Arc<Pod>>) = pods
-            .iter()
-            .partition(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Failed"));
+        let (failed, running): (Vec<&Arc<Pod>>, Vec<&Arc<Pod>>) =
+            pods.iter().partition(|p| pods::phase(p) == "Failed");
         for pod in &failed {
             context.events.warning(
                 set,
@@ -408,11 +407,6 @@ async fn truncate_history(
     current: &ControllerRevision,
     by_node: &PodsByNode,
 ) {
-    let in_use: HashSet<String> = by_node
-        .values()
-        .flatten()
-        .filter_map(|p| pods::labels(&p.metadata).get(REVISION_HASH_LABEL).cloned())
-        .collect();
     let limit = set
         .spec
         .as_ref()
@@ -421,8 +415,8 @@ async fn truncate_history(
     history::truncate(
         &context.client,
         revisions,
-        &current.name_any(),
-        &in_use,
+        &[&current.name_any()],
+        by_node.values().flatten().map(AsRef::as_ref),
         limit,
     )
     .await;

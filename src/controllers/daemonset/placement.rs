@@ -15,7 +15,7 @@ use kube::ResourceExt;
 
 use crate::controllers::pods;
 use crate::scheduler::plugins::taint_toleration::tolerated;
-use crate::scheduler::selectors::term_matches;
+use crate::scheduler::selectors::pod_selects_node;
 
 /// Whether a daemon pod belongs on a node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,26 +83,7 @@ pub fn placement(template: &PodTemplateSpec, node: &Node) -> Placement {
     {
         return nowhere;
     }
-    let labels = node.labels();
-    if let Some(selector) = &spec.node_selector
-        && !selector.iter().all(|(k, v)| labels.get(k) == Some(v))
-    {
-        return nowhere;
-    }
-    let required = spec
-        .affinity
-        .as_ref()
-        .and_then(|a| a.node_affinity.as_ref())
-        .and_then(|a| {
-            a.required_during_scheduling_ignored_during_execution
-                .as_ref()
-        });
-    if let Some(required) = required
-        && !required
-            .node_selector_terms
-            .iter()
-            .any(|term| term_matches(term, labels, &name))
-    {
+    if !pod_selects_node(&spec, node.labels(), &name) {
         return nowhere;
     }
     let tolerations = tolerations_of(template);

@@ -358,17 +358,8 @@ async fn create_new(
             if ours && same {
                 return Ok(Some(existing));
             }
-            let api: Api<Deployment> = Api::namespaced(
-                context.client.clone(),
-                &deployment.namespace().unwrap_or_default(),
-            );
-            let patch = json!({"status": {"collisionCount": collisions + 1}});
-            api.patch_status(
-                &deployment.name_any(),
-                &PatchParams::default(),
-                &Patch::Merge(&patch),
-            )
-            .await?;
+            let bumped = json!({"collisionCount": collisions + 1});
+            super::status::patch(&context.client, deployment, &bumped).await?;
             Ok(None)
         }
         Err(error) => Err(error),
@@ -466,18 +457,6 @@ async fn write_status(
     if deployment.status.as_ref() == Some(&status) {
         return Ok(status);
     }
-    let api: Api<Deployment> = Api::namespaced(
-        context.client.clone(),
-        &deployment.namespace().unwrap_or_default(),
-    );
-    let patch = json!({"status": status});
-    ignore_gone(
-        api.patch_status(
-            &deployment.name_any(),
-            &PatchParams::default(),
-            &Patch::Merge(&patch),
-        )
-        .await,
-    )?;
+    super::status::patch(&context.client, deployment, &status).await?;
     Ok(status)
 }

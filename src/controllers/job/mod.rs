@@ -94,36 +94,23 @@ fn has(status: &JobStatus, kind: &str) -> bool {
 
 /// Sets condition `kind` to `status`, keeping its times when unchanged.
 fn set(conditions: &mut Vec<JobCondition>, kind: &str, status: &str, reason: &str, message: &str) {
-    let now = Time(jiff::Timestamp::now());
-    if let Some(current) = conditions.iter_mut().find(|c| c.type_ == kind) {
-        if current.status == status {
-            return;
-        }
-        *current = JobCondition {
-            type_: kind.into(),
-            status: status.into(),
-            reason: Some(reason.into()),
-            message: Some(message.into()),
-            last_probe_time: Some(now.clone()),
-            last_transition_time: Some(now),
-        };
+    let existing = conditions.iter().position(|c| c.type_ == kind);
+    if existing.is_some_and(|i| conditions[i].status == status) {
         return;
     }
-    conditions.push(JobCondition {
+    let now = Time(jiff::Timestamp::now());
+    let condition = JobCondition {
         type_: kind.into(),
         status: status.into(),
         reason: Some(reason.into()),
         message: Some(message.into()),
         last_probe_time: Some(now.clone()),
         last_transition_time: Some(now),
-    });
-}
-
-fn phase(pod: &Pod) -> &str {
-    pod.status
-        .as_ref()
-        .and_then(|s| s.phase.as_deref())
-        .unwrap_or("Pending")
+    };
+    match existing {
+        Some(i) => conditions[i] = condition,
+        None => conditions.push(condition),
+    }
 }
 
 /// When a pod stopped (its Ready condition's last change, else its
@@ -157,13 +144,16 @@ async fn reconcile(job: Arc<Job>, context: Arc<Context>) -> Result<Action, kube:
         .filter(|p| pods::controller_of(&p.metadata).is_some_and(|o| o.uid == uid))
         .collect();
     let active: Vec<&Arc<Pod>> = owned.iter().filter(|p| pods::is_active(p)).collect();
-    let succeeded_pods: Vec<&Arc<Pod>> = owned.iter().filter(|p| phase(p) == "Succeeded").collect();
+    let succeeded_pods: Vec<&Arc<Pod>> = owned
+        .iter()
+        .filter(|p| pods::phase(p) == "Succeeded")
+        .collect();
     // Failures by `podFailurePolicy`: one may fail the Job outright; the
     // ignored ones do not count.
     let mut policy_failure = None;
     let failed_pods: Vec<&Arc<Pod>> = owned
         .iter()
-        .filter(|p| phase(p) == "Failed")
+        .filter(|p| pods::phase(p) == "Failed")
         .filter(|p| match failure_policy::judge(&job, p) {
             failure_policy::Verdict::FailJob(message) => {
                 policy_failure.get_or_insert(message);

@@ -188,20 +188,7 @@ async fn reconcile<K: Replicated>(
         });
     }
     if status != set.status() {
-        let api: Api<K> = Api::namespaced(context.client.clone(), &namespace);
-        let patch = json!({"status": status});
-        match api
-            .patch_status(
-                &set.name_any(),
-                &PatchParams::default(),
-                &Patch::Merge(&patch),
-            )
-            .await
-        {
-            Ok(_) => {}
-            Err(kube::Error::Api(status)) if status.code == 404 => {}
-            Err(error) => return Err(error),
-        }
+        super::status::patch(&context.client, set.as_ref(), &status).await?;
     }
 
     if failure.is_some() {

@@ -15,7 +15,7 @@
 pub mod identity;
 pub mod plan;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -179,17 +179,14 @@ async fn reconcile(set: Arc<StatefulSet>, context: Arc<Context>) -> Result<Actio
         execute(&context, &set, &steps, &templates).await;
     }
     write_status(&context, &set, status).await?;
-    let in_use: HashSet<String> = pods
-        .values()
-        .filter_map(|p| revision_of(p).map(str::to_owned))
-        .collect();
-    let limit = spec.revision_history_limit.unwrap_or(10);
-    let keep = [current_revision, update_revision];
-    let revisions: Vec<_> = revisions
-        .into_iter()
-        .filter(|r| !keep.contains(&r.name_any()))
-        .collect();
-    history::truncate(&context.client, &revisions, "", &in_use, limit).await;
+    history::truncate(
+        &context.client,
+        &revisions,
+        &[&current_revision, &update_revision],
+        pods.values().map(AsRef::as_ref),
+        spec.revision_history_limit.unwrap_or(10),
+    )
+    .await;
     let requeue = (!settled).then_some(Duration::from_secs(1));
     Ok(requeue.map_or_else(Action::await_change, Action::requeue))
 }

@@ -41,20 +41,13 @@ pub enum Step {
     Delete(Arc<Pod>),
 }
 
-fn phase(pod: &Pod) -> &str {
-    pod.status
-        .as_ref()
-        .and_then(|s| s.phase.as_deref())
-        .unwrap_or("Pending")
-}
-
 fn terminating(pod: &Pod) -> bool {
     pod.metadata.deletion_timestamp.is_some()
 }
 
 /// Running, Ready and not on its way out.
 pub fn healthy(pod: &Pod) -> bool {
-    phase(pod) == "Running" && pods::is_ready(pod) && !terminating(pod)
+    pods::phase(pod) == "Running" && pods::is_ready(pod) && !terminating(pod)
 }
 
 pub fn plan(state: &State) -> Vec<Step> {
@@ -74,7 +67,7 @@ pub fn plan(state: &State) -> Vec<Step> {
                     return steps;
                 }
             }
-            Some(pod) if matches!(phase(pod), "Failed" | "Succeeded") => {
+            Some(pod) if matches!(pods::phase(pod), "Failed" | "Succeeded") => {
                 steps.push(Step::Delete(pod.clone()));
                 if ordered {
                     return steps;

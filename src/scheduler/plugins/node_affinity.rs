@@ -5,34 +5,15 @@
 use crate::scheduler::framework::{Code, MAX_NODE_SCORE, Plugin, Rejection};
 use crate::scheduler::node_info::NodeInfo;
 use crate::scheduler::pod_info::PodInfo;
-use crate::scheduler::selectors::term_matches;
+use crate::scheduler::selectors::{pod_selects_node, term_matches};
 
 /// Whether the pod's node selector and required node affinity allow
 /// `node` (any one of the required terms suffices).
 pub fn matches(pod: &PodInfo, node: &NodeInfo) -> bool {
-    let Some(spec) = &pod.pod.spec else {
-        return true;
-    };
-    if let Some(selector) = &spec.node_selector
-        && !selector.iter().all(|(k, v)| node.labels.get(k) == Some(v))
-    {
-        return false;
-    }
-    let required = spec
-        .affinity
+    pod.pod
+        .spec
         .as_ref()
-        .and_then(|a| a.node_affinity.as_ref())
-        .and_then(|a| {
-            a.required_during_scheduling_ignored_during_execution
-                .as_ref()
-        });
-    match required {
-        None => true,
-        Some(selector) => selector
-            .node_selector_terms
-            .iter()
-            .any(|term| term_matches(term, &node.labels, &node.name)),
-    }
+        .is_none_or(|spec| pod_selects_node(spec, &node.labels, &node.name))
 }
 
 pub fn filter(pod: &PodInfo, node: &NodeInfo) -> Result<(), Rejection> {
